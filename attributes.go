@@ -348,15 +348,22 @@ type Attributes map[string]Value
 // validate adds a problem for each limit of spec §k.1 that a breaks. path locates a; each
 // attribute's path is path.name. Attributes are checked in name order.
 func (a Attributes) validate(path string, p *problems) {
-	if len(a) > maxAttributes {
-		p.add(path, "at most %d attributes are allowed; got %d", maxAttributes, len(a))
+	validateNamed(a, path, "attribute", maxAttributes, maxAttributeNameLen, p, Value.validate)
+}
+
+// validateNamed checks a map keyed by name, such as attributes or latencies, where path locates
+// m and noun names one entry: at most maxEntries entries, each name 1 to maxNameLen characters,
+// and check on each entry at its path (see keyPath), in name order.
+func validateNamed[V any](m map[string]V, path, noun string, maxEntries, maxNameLen int, p *problems, check func(v V, path string, p *problems)) {
+	if len(m) > maxEntries {
+		p.add(path, "at most %d %ss are allowed; got %d", maxEntries, noun, len(m))
 	}
-	for _, name := range slices.Sorted(maps.Keys(a)) {
+	for _, name := range slices.Sorted(maps.Keys(m)) {
 		namePath := keyPath(path, name)
-		if n := utf8.RuneCountInString(name); n < 1 || n > maxAttributeNameLen {
-			p.add(namePath, "attribute name must be 1 to %d characters; got %d", maxAttributeNameLen, n)
+		if n := utf8.RuneCountInString(name); n < 1 || n > maxNameLen {
+			p.add(namePath, "%s name must be 1 to %d characters; got %d", noun, maxNameLen, n)
 		}
-		a[name].validate(namePath, p)
+		check(m[name], namePath, p)
 	}
 }
 
