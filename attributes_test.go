@@ -396,3 +396,20 @@ func TestValueZeroCopyAccessors(t *testing.T) {
 	assert.Nil(t, NumberValue(1).strList())
 	assert.Nil(t, NumberValue(1).strMap())
 }
+
+func TestKeyPath(t *testing.T) {
+	tests := []struct{ path, key, want string }{
+		{"p", "skill", "p.skill"},
+		{"p", "us-east-1", "p.us-east-1"},
+		{"p", "snake_case9", "p.snake_case9"},
+		{"", "skill", "skill"},
+		{"p", "", `p[""]`},
+		{"", "", `[""]`},
+		{"p", "a.b", `p["a.b"]`},
+		{"p", "a b", `p["a b"]`},
+		{"p", `x"]`, `p["x\"]"]`},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, keyPath(tt.path, tt.key), "keyPath(%q, %q)", tt.path, tt.key)
+	}
+}
