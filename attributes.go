@@ -426,24 +426,24 @@ func keyPath(path, key string) string {
 	return path + "." + key
 }
 
-// mmAttribute is one attribute in the matchmaker data a game server receives (spec §i).
-type mmAttribute struct {
+// MatchAttribute is one attribute in the matchmaker data a game server receives (spec §i).
+type MatchAttribute struct {
 	AttributeType  string `json:"attributeType"`
 	ValueAttribute any    `json:"valueAttribute"`
 }
 
 // matchmakerData returns v in the matchmaker-data form. The zero Value maps to type "NONE",
 // which the GameLift server SDKs know, with a null value.
-func (v Value) matchmakerData() mmAttribute {
+func (v Value) matchmakerData() MatchAttribute {
 	switch v.typ {
 	case AttrString:
-		return mmAttribute{AttributeType: "STRING", ValueAttribute: v.s}
+		return MatchAttribute{AttributeType: "STRING", ValueAttribute: v.s}
 	case AttrNumber:
-		return mmAttribute{AttributeType: "DOUBLE", ValueAttribute: v.n}
+		return MatchAttribute{AttributeType: "DOUBLE", ValueAttribute: v.n}
 	case AttrStringList:
-		return mmAttribute{AttributeType: "STRING_LIST", ValueAttribute: v.StringList()}
+		return MatchAttribute{AttributeType: "STRING_LIST", ValueAttribute: v.StringList()}
 	case AttrStringNumberMap:
-		return mmAttribute{AttributeType: "STRING_DOUBLE_MAP", ValueAttribute: v.StringNumberMap()}
+		return MatchAttribute{AttributeType: "STRING_DOUBLE_MAP", ValueAttribute: v.StringNumberMap()}
 	}
-	return mmAttribute{AttributeType: "NONE"}
+	return MatchAttribute{AttributeType: "NONE"}
 }

@@ -19,3 +19,146 @@ type Event interface {
 }
 
 func (h *Header) header() *Header { return h }
+
+// EventPlayer is a player as events show it.
+type EventPlayer struct {
+	PlayerID string `json:"playerId"`
+	// Team is set once the player has been placed on a team.
+	Team string `json:"team,omitempty"`
+	// Accepted is set in acceptance events once the player has answered.
+	Accepted *bool `json:"accepted,omitempty"`
+}
+
+// EventTicket is a ticket as events show it.
+type EventTicket struct {
+	TicketID  string        `json:"ticketId"`
+	StartTime time.Time     `json:"startTime"`
+	Players   []EventPlayer `json:"players"`
+}
+
+// RuleMetric counts how often a rule passed and failed while tickets were being matched.
+type RuleMetric struct {
+	RuleName    string `json:"ruleName"`
+	PassedCount int    `json:"passedCount"`
+	FailedCount int    `json:"failedCount"`
+}
+
+// GameSessionInfo describes the game session a match was placed in.
+type GameSessionInfo struct {
+	GameSessionArn string        `json:"gameSessionArn,omitempty"`
+	Players        []EventPlayer `json:"players"`
+}
+
+// MatchmakingSearching reports tickets that entered the pool: new requests, and tickets that
+// returned after a proposed match failed.
+type MatchmakingSearching struct {
+	Header
+	Tickets []EventTicket
+}
+
+// PotentialMatchCreated reports a match that has been formed, before acceptance (if required)
+// and placement. Every ticket's players carry their teams.
+type PotentialMatchCreated struct {
+	Header
+	MatchID               string
+	Tickets               []EventTicket
+	AcceptanceRequired    bool
+	AcceptanceTimeout     time.Duration
+	RuleEvaluationMetrics []RuleMetric
+	// Region is the region acceptable to every player with the lowest average latency, when
+	// players reported latencies (FlexMatch's standalone suggestion).
+	Region string
+	// GameSessionArn is set when the match fills a running game session (backfill).
+	GameSessionArn string
+}
+
+// AcceptMatch reports a player's answer to a proposed match, with every player's answer so far.
+type AcceptMatch struct {
+	Header
+	MatchID string
+	Tickets []EventTicket
+}
+
+// AcceptMatchCompleted reports the end of acceptance: "Accepted", "Rejected" or "TimedOut".
+type AcceptMatchCompleted struct {
+	Header
+	MatchID    string
+	Tickets    []EventTicket
+	Acceptance string
+}
+
+// MatchmakingSucceeded reports tickets that completed: a new match, or players joining a game
+// session by backfill.
+type MatchmakingSucceeded struct {
+	Header
+	MatchID         string
+	Tickets         []EventTicket
+	GameSessionInfo GameSessionInfo
+}
+
+// TicketEnded is the shape shared by the events that end tickets without a match.
+type TicketEnded struct {
+	Header
+	Tickets               []EventTicket
+	Reason                string
+	Message               string
+	MatchID               string
+	RuleEvaluationMetrics []RuleMetric
+}
+
+// MatchmakingTimedOut reports tickets whose request timeout elapsed.
+type MatchmakingTimedOut struct{ TicketEnded }
+
+// MatchmakingCancelled reports tickets ended by StopMatchmaking, by a newer request for one of
+// their players, by a failed acceptance, or by Close.
+type MatchmakingCancelled struct{ TicketEnded }
+
+// MatchmakingFailed reports tickets that ended because of an error.
+type MatchmakingFailed struct{ TicketEnded }
+
+// SessionEvent is the shape shared by game-session events.
+type SessionEvent struct {
+	Header
+	GameSessionArn   string
+	BackfillTicketID string
+	Reason           string
+	Message          string
+}
+
+// MatchmakingDataUpdated reports a game session whose players changed through backfill, with
+// its new matchmaker data.
+type MatchmakingDataUpdated struct {
+	SessionEvent
+	MatchmakerData MatchmakerData
+}
+
+// BackfillFailed reports a backfill that ended in error.
+type BackfillFailed struct{ SessionEvent }
+
+// BackfillTimedOut reports a backfill that found no players within the request timeout, or
+// that its game server did not acknowledge in time.
+type BackfillTimedOut struct{ SessionEvent }
+
+// BackfillCancelled reports a backfill stopped by StopMatchBackfill or replaced by a newer one.
+type BackfillCancelled struct{ SessionEvent }
+
+// MatchmakerData is a game session's matchmaker data, in FlexMatch's shape.
+type MatchmakerData struct {
+	MatchID                     string      `json:"matchId"`
+	MatchmakingConfigurationArn string      `json:"matchmakingConfigurationArn"`
+	Teams                       []MatchTeam `json:"teams"`
+	AutoBackfillMode            *string     `json:"autoBackfillMode"`
+	AutoBackfillTicketID        *string     `json:"autoBackfillTicketId"`
+}
+
+// MatchTeam is one team in matchmaker data.
+type MatchTeam struct {
+	Name    string        `json:"name"`
+	Players []MatchPlayer `json:"players"`
+}
+
+// MatchPlayer is one player in matchmaker data, with the attributes the rule set declares.
+type MatchPlayer struct {
+	PlayerID   string                    `json:"playerId"`
+	Attributes map[string]MatchAttribute `json:"attributes"`
+}

@@ -1,0 +1,220 @@
+package matchmaker
+
+// This file holds the pool of searching tickets. Tickets are kept in two orders: by admission
+// (anchors are taken oldest first) and by the rule set's ordering key (see
+// RuleSet.chooseOrdering), within partitions of a string batch attribute. An anchor looks for
+// partners only among its nearest neighbours in the second order, so a tick costs O(N log N)
+// for ordering plus a bounded search per anchor, never a scan of the pool per ticket.
+
+import (
+	"cmp"
+	"slices"
+)
+
+type pool struct {
+	rs        *RuleSet
+	order     []*ticket // searching tickets by (group, key, seq)
+	ages      []*ticket // searching tickets by seq
+	arrivals  []*ticket // entered since the last tick
+	right     []int32   // union-find: next unclaimed position at or after i
+	left      []int32   // union-find, shifted by one: next unclaimed position at or before i-1
+	count     int       // tickets queued or searching
+	backfills int       // backfill tickets queued or searching
+}
+
+func newPool(rs *RuleSet) *pool { return &pool{rs: rs} }
+
+func (p *pool) waiting() int { return p.count }
+func (p *pool) size() int    { return p.count }
+
+// enqueue adds a ticket that is entering (or re-entering) the search.
+func (p *pool) enqueue(t *ticket) {
+	t.key, t.group = p.rs.orderKey(t)
+	t.claimed = false
+	p.arrivals = append(p.arrivals, t)
+	p.count++
+	if t.bf != nil {
+		p.backfills++
+	}
+}
+
+// leave accounts for a ticket that stopped searching. The slices drop it at the next prepare.
+func (p *pool) leave(t *ticket) {
+	p.count--
+	if t.bf != nil {
+		p.backfills--
+	}
+	p.claim(t)
+}
+
+// prepare starts a tick: it drops tickets that stopped searching, merges the arrivals into
+// both orders, and returns the arrivals (which the caller moves to SEARCHING).
+func (p *pool) prepare() []*ticket {
+	searching := func(t *ticket) bool { return t.status != StatusSearching }
+	p.order = slices.DeleteFunc(p.order, searching)
+	p.ages = slices.DeleteFunc(p.ages, searching)
+	arrivals := p.arrivals
+	p.arrivals = nil
+	arrivals = slices.DeleteFunc(arrivals, func(t *ticket) bool { return t.status != StatusQueued && t.status != StatusSearching })
+	if len(arrivals) > 0 {
+		byKey := slices.Clone(arrivals)
+		slices.SortFunc(byKey, compareOrder)
+		p.order = mergeSorted(p.order, byKey, compareOrder)
+		bySeq := slices.Clone(arrivals)
+		slices.SortFunc(bySeq, func(a, b *ticket) int { return cmp.Compare(a.seq, b.seq) })
+		p.ages = mergeSorted(p.ages, bySeq, func(a, b *ticket) int { return cmp.Compare(a.seq, b.seq) })
+	}
+	n := len(p.order)
+	p.right = slices.Grow(p.right[:0], n+1)[:n+1]
+	p.left = slices.Grow(p.left[:0], n+1)[:n+1]
+	for i, t := range p.order {
+		t.pos = int32(i)
+		t.claimed = false
+		p.right[i] = int32(i)
+		p.left[i+1] = int32(i + 1)
+	}
+	p.right[n], p.left[0] = int32(n), 0
+	return arrivals
+}
+
+func compareOrder(a, b *ticket) int {
+	return cmp.Or(cmp.Compare(a.group, b.group), cmp.Compare(a.key, b.key), cmp.Compare(a.seq, b.seq))
+}
+
+// mergeSorted merges sorted b into sorted a.
+func mergeSorted(a, b []*ticket, less func(x, y *ticket) int) []*ticket {
+	if len(a) == 0 {
+		return append(a, b...)
+	}
+	out := make([]*ticket, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		if less(b[j], a[i]) < 0 {
+			out = append(out, b[j])
+			j++
+		} else {
+			out = append(out, a[i])
+			i++
+		}
+	}
+	out = append(out, a[i:]...)
+	return append(out, b[j:]...)
+}
+
+// claim removes t from the candidates of the rest of this tick.
+func (p *pool) claim(t *ticket) {
+	t.claimed = true
+	i := int(t.pos)
+	if i < 0 || i >= len(p.order) || p.order[i] != t {
+		return
+	}
+	p.right[i] = int32(i + 1)
+	p.left[i+1] = int32(i)
+}
+
+// nextRight returns the first unclaimed position at or after i (len(order) if none).
+func (p *pool) nextRight(i int32) int32 {
+	root := i
+	for p.right[root] != root {
+		root = p.right[root]
+	}
+	for p.right[i] != root {
+		i, p.right[i] = p.right[i], root
+	}
+	return root
+}
+
+// nextLeft returns the last unclaimed position at or before i (-1 if none).
+func (p *pool) nextLeft(i int32) int32 {
+	k := i + 1
+	root := k
+	for p.left[root] != root {
+		root = p.left[root]
+	}
+	for p.left[k] != root {
+		k, p.left[k] = p.left[k], root
+	}
+	return root - 1
+}
+
+// window appends to dst up to n unclaimed searching tickets nearest to anchor in the pool
+// order, nearest first, never crossing a partition boundary.
+func (p *pool) window(anchor *ticket, n int, dst []*ticket) []*ticket {
+	size := int32(len(p.order))
+	r := p.nextRight(anchor.pos + 1)
+	l := p.nextLeft(anchor.pos - 1)
+	for len(dst) < n {
+		okR := r < size && p.order[r].group == anchor.group
+		okL := l >= 0 && p.order[l].group == anchor.group
+		if !okR && !okL {
+			break
+		}
+		if okR && (!okL || p.order[r].key-anchor.key <= anchor.key-p.order[l].key) {
+			dst = append(dst, p.order[r])
+			r = p.nextRight(r + 1)
+		} else {
+			dst = append(dst, p.order[l])
+			l = p.nextLeft(l - 1)
+		}
+	}
+	return dst
+}
+
+// orderKey computes a ticket's position in the pool order: the party's average of the
+// ordering attribute, and the value of the partitioning attribute.
+func (rs *RuleSet) orderKey(t *ticket) (float64, string) {
+	var key float64
+	var group string
+	if rs.orderAttr >= 0 && len(t.players) > 0 {
+		slot := rs.attrs[rs.orderAttr].slot
+		for i := range t.players {
+			key += t.players[i].nums[slot]
+		}
+		key /= float64(len(t.players))
+	}
+	if rs.groupAttr >= 0 && len(t.players) > 0 {
+		group = t.players[0].strs[rs.attrs[rs.groupAttr].slot]
+	}
+	return key, group
+}
+
+// checkParty refuses a party whose own players break a batchDistance rule at its most relaxed,
+// since such a ticket could never match.
+func (p *pool) checkParty(t *ticket, pr *problems) {
+	for _, r := range p.rs.batches {
+		a := p.rs.attrs[r.batchAttr]
+		if a.typ == AttrString {
+			for i := range t.players[1:] {
+				if t.players[i+1].strs[a.slot] != t.players[0].strs[a.slot] {
+					pr.add("Players", "players have different values of %q, and rule %q requires every player of a match to share one", a.name, r.name)
+					break
+				}
+			}
+			continue
+		}
+		lo, hi := 0.0, 0.0
+		for i := range t.players {
+			v := t.players[i].nums[a.slot]
+			if i == 0 {
+				lo, hi = v, v
+			}
+			lo, hi = min(lo, v), max(hi, v)
+		}
+		if hi-lo > p.rs.loosest(r.maxDist)+tolerance {
+			pr.add("Players", "players' %q values span %v, more than rule %q ever allows (%v)", a.name, hi-lo, r.name, p.rs.loosest(r.maxDist))
+		}
+	}
+}
+
+// loosest returns the largest value a parameter takes at any expansion step.
+func (rs *RuleSet) loosest(slot int) float64 {
+	v := rs.base[slot].n
+	for _, e := range rs.expansions {
+		if slices.Contains(e.slots, slot) {
+			for _, st := range e.steps {
+				v = max(v, st.val.n)
+			}
+		}
+	}
+	return v
+}

@@ -1,0 +1,195 @@
+package matchmaker
+
+// This file holds the typed reading of rule-set JSON nodes: numbers written as strings, unknown
+// keys with a suggestion, and every problem recorded with its JSON path.
+
+import (
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// obj reads the members of one JSON object and remembers which keys were asked for, so that
+// finish can report every key nobody asked for: a silent typo is the most common rule-set bug.
+type obj struct {
+	path  string
+	node  *jnode
+	p     *problems
+	known []string
+}
+
+// asObject returns an obj for n, or nil after recording a problem when n is not an object.
+func asObject(path string, n *jnode, p *problems) *obj {
+	if n == nil || n.kind != jObject {
+		p.add(path, "must be an object, got %s", n.describe())
+		return nil
+	}
+	seen := make(map[string]bool, len(n.fields))
+	for _, f := range n.fields {
+		if seen[f.key] {
+			p.add(joinPath(path, f.key), "duplicate key %q; only one value is allowed", f.key)
+		}
+		seen[f.key] = true
+	}
+	return &obj{path: path, node: n, p: p, known: []string{"description"}}
+}
+
+func (o *obj) at(key string) string { return joinPath(o.path, key) }
+
+// get returns the last value for key, or nil.
+func (o *obj) get(key string) *jnode {
+	o.known = append(o.known, key)
+	var v *jnode
+	for _, f := range o.node.fields {
+		if f.key == key {
+			v = f.val
+		}
+	}
+	return v
+}
+
+func (o *obj) has(key string) bool { return o.get(key) != nil }
+
+// str reads a string member; required reports its absence.
+func (o *obj) str(key string, required bool) (string, bool) {
+	v := o.get(key)
+	if v == nil {
+		if required {
+			o.p.add(o.at(key), "is required")
+		}
+		return "", false
+	}
+	if v.kind != jString {
+		o.p.add(o.at(key), "must be a string, got %s", v.describe())
+		return "", false
+	}
+	return v.text, true
+}
+
+// num reads a number member, accepting numbers written as strings ("500") as published rule
+// sets do.
+func (o *obj) num(key string, required bool) (float64, bool) {
+	v := o.get(key)
+	if v == nil {
+		if required {
+			o.p.add(o.at(key), "is required")
+		}
+		return 0, false
+	}
+	return numberOf(o.at(key), v, o.p)
+}
+
+func numberOf(path string, v *jnode, p *problems) (float64, bool) {
+	if v.kind != jNumber && v.kind != jString {
+		p.add(path, "must be a number, got %s", v.describe())
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(v.text), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		p.add(path, "must be a finite number, got %s", v.describe())
+		return 0, false
+	}
+	return f, true
+}
+
+// integer reads a whole number member.
+func (o *obj) integer(key string, required bool) (int, bool) {
+	f, ok := o.num(key, required)
+	if !ok {
+		return 0, false
+	}
+	if f != math.Trunc(f) || math.Abs(f) > 1e9 {
+		o.p.add(o.at(key), "must be a whole number, got %v", f)
+		return 0, false
+	}
+	return int(f), true
+}
+
+// enum reads a string member that must be one of allowed; def is returned when it is absent.
+func (o *obj) enum(key, def string, allowed ...string) string {
+	s, ok := o.str(key, false)
+	if !ok {
+		return def
+	}
+	if !slices.Contains(allowed, s) {
+		o.p.add(o.at(key), "must be one of %s, got %q", quoteList(allowed), s)
+		return def
+	}
+	return s
+}
+
+// array reads an array member.
+func (o *obj) array(key string, required bool) ([]*jnode, bool) {
+	v := o.get(key)
+	if v == nil {
+		if required {
+			o.p.add(o.at(key), "is required")
+		}
+		return nil, false
+	}
+	if v.kind != jArray {
+		o.p.add(o.at(key), "must be an array, got %s", v.describe())
+		return nil, false
+	}
+	return v.items, true
+}
+
+// finish reports members whose keys were never asked for.
+func (o *obj) finish(what string) {
+	if o == nil {
+		return
+	}
+	for _, f := range o.node.fields {
+		if slices.Contains(o.known, f.key) {
+			continue
+		}
+		msg := "unknown key %q for " + what
+		if s := closest(f.key, o.known); s != "" {
+			o.p.add(o.at(f.key), msg+" (did you mean %q?)", f.key, s)
+		} else {
+			o.p.add(o.at(f.key), msg, f.key)
+		}
+	}
+}
+
+// closest returns the candidate within a small edit distance of s, ignoring case, or "".
+func closest(s string, candidates []string) string {
+	best, bestD := "", 3
+	for _, c := range candidates {
+		if d := editDistance(strings.ToLower(s), strings.ToLower(c)); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+func quoteList(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = strconv.Quote(s)
+	}
+	return strings.Join(q, ", ")
+}
+
+func indexPath(base string, i int) string { return base + "[" + strconv.Itoa(i) + "]" }
