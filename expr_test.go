@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -730,4 +731,25 @@ func FuzzCompileExpr(f *testing.F) {
 			t.Fatalf("normalised %q of %q is not stable", e.String(), src)
 		}
 	})
+}
+
+func TestExprConcurrentEvaluators(t *testing.T) {
+	sc, env := allocEnv()
+	e, err := compileExpr("avg(teams[*].players.attributes[skill])", sc)
+	require.NoError(t, err)
+	results := make([][]scalar, 4)
+	var wg sync.WaitGroup
+	for g := range results {
+		wg.Go(func() {
+			var ev evaluator
+			for range 100 {
+				ev.reset()
+				results[g] = ev.leaves(ev.eval(e, env), results[g][:0])
+			}
+		})
+	}
+	wg.Wait()
+	for _, r := range results {
+		assert.Equal(t, []scalar{{kind: valNum, num: 2}, {kind: valNum, num: 12}}, r)
+	}
 }
