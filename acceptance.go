@@ -17,6 +17,7 @@ type proposal struct {
 	members  []*ticket
 	backfill *ticket
 	region   string
+	version  uint64          // the backfilled session's roster version when the match formed
 	answers  map[string]bool // player ID → accepted
 }
 

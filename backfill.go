@@ -2,9 +2,27 @@ package matchmaker
 
 // This file holds backfill: the game sessions the Matchmaker knows, backfill tickets that look
 // for players to fill their open slots, and the game-session events that report the outcome.
+//
+// A backfill ticket carries the session's roster, each player on the team it plays for; it
+// enters the same pool and the same match search as other tickets (spec §e.6), at most one per
+// potential match, and it must be matched with at least one other ticket.
+//
+// Two completion styles:
+//   - FlexMatch (BackfillAcknowledgeTimeout zero): a match completes the backfill ticket at
+//     once; the joining tickets get MatchmakingSucceeded and the session MatchmakingDataUpdated.
+//     With automatic backfill, a new backfill ticket follows while slots remain.
+//   - Acknowledged (Open Match, seeds 003 and 004): the backfill stays active across matches;
+//     joining tickets wait in PLACING until the game server calls AcknowledgeBackfill, which
+//     commits them and renews the backfill. A backfill not acknowledged in time ends with
+//     BackfillTimedOut and its unacknowledged tickets return to the pool.
+//
+// Every roster change (players added, RemovePlayers, a new StartMatchBackfill roster) bumps
+// the session's version. A proposal formed against an older version is rejected when it would
+// commit: its joining tickets return to the pool.
 
 import (
-	"errors"
+	"cmp"
+	"slices"
 	"time"
 )
 
@@ -16,7 +34,8 @@ type StartMatchBackfillInput struct {
 	// GameSessionArn identifies the game session. A session the Matchmaker does not know yet
 	// (a standalone host's own) is registered from Players.
 	GameSessionArn string `json:"GameSessionArn"`
-	// Players lists every player now in the session, each with its Team (1 to 199 players).
+	// Players lists every player now in the session, each with its Team (at most 199). It may
+	// be empty for a new, empty server (beyond FlexMatch, which requires one player).
 	Players []Player `json:"Players"`
 	// MaxNewPlayers caps how many players this backfill adds; 0 fills every open slot.
 	// (Beyond FlexMatch.)
@@ -29,9 +48,12 @@ type AcknowledgeBackfillOutput struct {
 	Status TicketStatus
 	// GameSessionArn is the session being filled.
 	GameSessionArn string
-	// Assigned lists the tickets assigned to the session since the previous acknowledgement,
-	// with their players' teams. Append it to earlier lists: it is not repeated.
+	// Assigned lists the tickets committed to the session by this acknowledgement, with their
+	// players' teams. Append it to earlier lists: it is not repeated.
 	Assigned []Ticket
+	// Rejected lists tickets whose proposal was made against a roster that has changed since;
+	// they returned to the pool.
+	Rejected []string
 	// Version is the session roster's version after the acknowledgement.
 	Version uint64
 }
@@ -46,51 +68,475 @@ type GameSession struct {
 	Version uint64
 	// BackfillTicketID is the session's active backfill ticket, if any.
 	BackfillTicketID string
-	// AutoBackfill is false when automatic backfill was turned off for the session.
+	// AutoBackfill reports whether automatic backfill is on for the session.
 	AutoBackfill bool
-}
-
-var errBackfillTODO = errors.New("matchmaker: backfill not implemented yet")
-
-// StartMatchBackfill starts looking for players to fill a game session's open slots.
-func (m *Matchmaker) StartMatchBackfill(in StartMatchBackfillInput) (Ticket, error) {
-	return Ticket{}, errBackfillTODO
-}
-
-// StopMatchBackfill cancels a backfill ticket; the session gets BackfillCancelled.
-func (m *Matchmaker) StopMatchBackfill(ticketID string) error { return errBackfillTODO }
-
-// AcknowledgeBackfill renews a backfill that requires acknowledgement and collects the tickets
-// assigned to it since the last call.
-func (m *Matchmaker) AcknowledgeBackfill(ticketID string) (AcknowledgeBackfillOutput, error) {
-	return AcknowledgeBackfillOutput{}, errBackfillTODO
-}
-
-// RemovePlayers reports players who left a game session. With automatic backfill, the session
-// gets a backfill ticket for the freed slots.
-func (m *Matchmaker) RemovePlayers(gameSessionArn string, playerIDs ...string) error {
-	return errBackfillTODO
-}
-
-// DescribeGameSession returns a game session the Matchmaker knows.
-func (m *Matchmaker) DescribeGameSession(gameSessionArn string) (GameSession, error) {
-	return GameSession{}, errBackfillTODO
 }
 
 // backfill is the state of a backfill ticket.
 type backfill struct {
-	session string
+	session     *session
+	maxNew      int       // cap on players added; 0: none
+	added       int       // players committed so far (acknowledged mode)
+	ackDeadline time.Time // zero: no acknowledgement required
+	pending     []*proposal
+	auto        bool
 }
 
 // session is a game session the Matchmaker knows.
 type session struct {
-	arn string
+	arn      string
+	matchID  string
+	roster   []player
+	version  uint64
+	backfill *ticket
+	auto     bool
 }
 
+// maxGameSessions bounds the sessions the Matchmaker keeps.
+const maxGameSessions = 1 << 16
+
+func (m *Matchmaker) configurationArn() string {
+	return "arn:matchmaker:local::matchmakingconfiguration/" + m.cfg.Name
+}
+
+// StartMatchBackfill starts looking for players to fill a game session's open slots. A session
+// has one active backfill: a new request replaces the old one, which ends with
+// BackfillCancelled (reason REPLACED). Bad input gets a *ValidationError and changes nothing.
+func (m *Matchmaker) StartMatchBackfill(in StartMatchBackfillInput) (Ticket, error) {
+	m.mu.Lock()
+	defer m.deliver()
+	defer m.mu.Unlock()
+	if m.closed {
+		return Ticket{}, ErrClosed
+	}
+	var p problems
+	m.checkNewTicketID(in.TicketID, &p)
+	switch {
+	case in.GameSessionArn == "":
+		p.add("GameSessionArn", "is required")
+	case len(in.GameSessionArn) > 256:
+		p.add("GameSessionArn", "is longer than 256 characters")
+	}
+	if len(in.Players) > MaxPlayersPerBackfill {
+		p.add("Players", "lists %d players; a backfill holds at most %d", len(in.Players), MaxPlayersPerBackfill)
+	}
+	if in.MaxNewPlayers < 0 {
+		p.add("MaxNewPlayers", "must not be negative")
+	}
+	roster := m.resolveRoster(in.Players, &p)
+	if err := p.err("StartMatchBackfill"); err != nil {
+		return Ticket{}, err
+	}
+	s := m.sessions[in.GameSessionArn]
+	if s == nil {
+		if len(m.sessions) >= maxGameSessions {
+			return Ticket{}, ErrLimit
+		}
+		s = &session{arn: in.GameSessionArn}
+		m.sessions[s.arn] = s
+	}
+	if m.pool.backfills+1 > m.opts.maxBackfills || m.pool.size()+1 > m.opts.maxTickets {
+		return Ticket{}, ErrLimit
+	}
+	now := m.clock.Now()
+	if !sameRoster(s.roster, roster) {
+		s.roster = roster
+		s.version++
+	}
+	t := m.newBackfill(now, s, in.TicketID, in.MaxNewPlayers, false)
+	return m.snapshot(t), nil
+}
+
+// resolveRoster checks a backfill roster: teams known, no player twice, no team over its
+// maximum.
+func (m *Matchmaker) resolveRoster(in []Player, p *problems) []player {
+	out := make([]player, 0, len(in))
+	seen := map[string]bool{}
+	counts := make([]int, len(m.rs.teams))
+	for i, pl := range in {
+		path := "Players[" + itoa(i) + "]"
+		if seen[pl.PlayerID] {
+			p.add(path+".PlayerId", "player %q is listed twice", pl.PlayerID)
+		}
+		seen[pl.PlayerID] = true
+		rp := m.rs.resolvePlayer(path, pl, &m.regions, true, p)
+		if rp.teamIdx >= 0 {
+			counts[rp.teamIdx]++
+		}
+		out = append(out, rp)
+	}
+	for i, n := range counts {
+		if limit := int(m.rs.loosest(m.rs.teams[i].maxParam)); n > limit {
+			p.add("Players", "team %q has %d players, more than its maximum %d", m.rs.teams[i].name, n, limit)
+		}
+	}
+	return out
+}
+
+func sameRoster(a, b []player) bool {
+	return slices.EqualFunc(a, b, func(x, y player) bool { return x.id == y.id && x.teamIdx == y.teamIdx })
+}
+
+// newBackfill creates the session's backfill ticket, replacing any active one. Requires m.mu.
+func (m *Matchmaker) newBackfill(now time.Time, s *session, id string, maxNew int, auto bool) *ticket {
+	if old := s.backfill; old != nil && !old.status.Terminal() {
+		m.endTicket(now, old, StatusCancelled, ReasonReplaced, "Replaced by a newer backfill request.")
+	}
+	if id == "" {
+		id = m.newID()
+		if auto {
+			id = "auto-backfill-" + id
+		}
+	}
+	t := &ticket{id: id, status: StatusQueued, session: s.arn,
+		players: slices.Clone(s.roster), bf: &backfill{session: s, maxNew: maxNew, auto: auto}}
+	if m.cfg.BackfillAcknowledgeTimeout > 0 {
+		t.bf.ackDeadline = now.Add(m.cfg.BackfillAcknowledgeTimeout)
+		m.acked = append(m.acked, t)
+	}
+	s.backfill = t
+	m.admit(now, t)
+	return t
+}
+
+// openSlots returns how many players a backfill can still add.
+func (m *Matchmaker) openSlots(t *ticket) int {
+	free := 0
+	counts := make([]int, len(m.rs.teams))
+	for i := range t.players {
+		counts[t.players[i].teamIdx]++
+	}
+	for i, team := range m.rs.teams {
+		free += max(0, int(m.rs.base[team.maxParam].n)-counts[i])
+	}
+	if bf := t.bf; bf.maxNew > 0 {
+		free = min(free, bf.maxNew-bf.added-bf.pendingPlayers())
+	}
+	return max(free, 0)
+}
+
+func (bf *backfill) pendingPlayers() int {
+	n := 0
+	for _, pr := range bf.pending {
+		for _, t := range pr.members {
+			if t.bf == nil {
+				n += len(t.players)
+			}
+		}
+	}
+	return n
+}
+
+// StopMatchBackfill cancels a backfill ticket; the session gets BackfillCancelled. Stopping a
+// session's automatic backfill turns automatic backfill off for that session, as in FlexMatch.
+func (m *Matchmaker) StopMatchBackfill(ticketID string) error {
+	m.mu.Lock()
+	t := m.tickets[ticketID]
+	m.mu.Unlock()
+	if t != nil && t.bf == nil {
+		return &stateError{id: ticketID, status: t.status}
+	}
+	return m.StopMatchmaking(ticketID)
+}
+
+// AcknowledgeBackfill renews a backfill that requires acknowledgement (Config
+// BackfillAcknowledgeTimeout) and commits the tickets assigned to it since the last call: they
+// complete with MatchmakingSucceeded and the session gets MatchmakingDataUpdated. Proposals made
+// against a roster that changed since are rejected and their tickets return to the pool.
+func (m *Matchmaker) AcknowledgeBackfill(ticketID string) (AcknowledgeBackfillOutput, error) {
+	m.mu.Lock()
+	defer m.deliver()
+	defer m.mu.Unlock()
+	if m.closed {
+		return AcknowledgeBackfillOutput{}, ErrClosed
+	}
+	t := m.tickets[ticketID]
+	switch {
+	case t == nil:
+		return AcknowledgeBackfillOutput{}, ErrNotFound
+	case t.bf == nil || t.bf.ackDeadline.IsZero() || t.status.Terminal():
+		return AcknowledgeBackfillOutput{}, &stateError{id: ticketID, status: t.status}
+	}
+	now := m.clock.Now()
+	bf, s := t.bf, t.bf.session
+	out := AcknowledgeBackfillOutput{GameSessionArn: s.arn}
+	pending := bf.pending
+	bf.pending = nil
+	for _, pr := range pending {
+		joining := joiners(pr)
+		if pr.version != s.version {
+			for _, j := range joining {
+				out.Rejected = append(out.Rejected, j.id)
+				m.research(j)
+			}
+			continue
+		}
+		m.commitJoiners(now, pr, s)
+		bf.added += playersIn(joining)
+		for _, j := range joining {
+			out.Assigned = append(out.Assigned, m.snapshot(j))
+		}
+	}
+	t.players = append(slices.Clone(s.roster), pendingRoster(bf)...)
+	bf.ackDeadline = now.Add(m.cfg.BackfillAcknowledgeTimeout)
+	out.Status, out.Version = t.status, s.version
+	return out, nil
+}
+
+func joiners(pr *proposal) []*ticket {
+	var out []*ticket
+	for _, t := range pr.members {
+		if t.bf == nil {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func playersIn(ts []*ticket) int {
+	n := 0
+	for _, t := range ts {
+		n += len(t.players)
+	}
+	return n
+}
+
+// pendingRoster lists the players of tickets assigned but not yet acknowledged.
+func pendingRoster(bf *backfill) []player {
+	var out []player
+	for _, pr := range bf.pending {
+		for _, t := range joiners(pr) {
+			out = append(out, t.players...)
+		}
+	}
+	return out
+}
+
+// RemovePlayers reports players who left a game session. Their slots open; an active backfill
+// drops them from its roster (a proposal made before is rejected as stale), and with automatic
+// backfill the session gets a backfill ticket if it has none (beyond FlexMatch).
+func (m *Matchmaker) RemovePlayers(gameSessionArn string, playerIDs ...string) error {
+	m.mu.Lock()
+	defer m.deliver()
+	defer m.mu.Unlock()
+	if m.closed {
+		return ErrClosed
+	}
+	s := m.sessions[gameSessionArn]
+	if s == nil {
+		return ErrNotFound
+	}
+	var p problems
+	for i, id := range playerIDs {
+		if !slices.ContainsFunc(s.roster, func(pl player) bool { return pl.id == id }) {
+			p.add("PlayerIds["+itoa(i)+"]", "player %q is not in game session %q", id, gameSessionArn)
+		}
+	}
+	if err := p.err("RemovePlayers"); err != nil {
+		return err
+	}
+	gone := func(pl player) bool { return slices.Contains(playerIDs, pl.id) }
+	s.roster = slices.DeleteFunc(slices.Clone(s.roster), gone)
+	s.version++
+	now := m.clock.Now()
+	if t := s.backfill; t != nil && !t.status.Terminal() {
+		t.players = slices.DeleteFunc(t.players, gone)
+	} else if s.auto && m.cfg.BackfillMode == BackfillAutomatic {
+		m.newBackfill(now, s, "", 0, true)
+	}
+	return nil
+}
+
+// DescribeGameSession returns a game session the Matchmaker knows.
+func (m *Matchmaker) DescribeGameSession(gameSessionArn string) (GameSession, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := m.sessions[gameSessionArn]
+	if s == nil {
+		return GameSession{}, ErrNotFound
+	}
+	g := GameSession{GameSessionArn: s.arn, MatchmakerData: m.matchmakerData(s), Version: s.version, AutoBackfill: s.auto}
+	if s.backfill != nil && !s.backfill.status.Terminal() {
+		g.BackfillTicketID = s.backfill.id
+	}
+	return g, nil
+}
+
+// EndGameSession forgets a game session; its active backfill is cancelled.
+func (m *Matchmaker) EndGameSession(gameSessionArn string) error {
+	m.mu.Lock()
+	defer m.deliver()
+	defer m.mu.Unlock()
+	s := m.sessions[gameSessionArn]
+	if s == nil {
+		return ErrNotFound
+	}
+	if t := s.backfill; t != nil && !t.status.Terminal() {
+		s.auto = false
+		m.endTicket(m.clock.Now(), t, StatusCancelled, ReasonCancelled, "Game session ended.")
+	}
+	delete(m.sessions, gameSessionArn)
+	return nil
+}
+
+// placeSession records the game session of a new match (WithQueue) and starts its automatic
+// backfill if it has open slots.
 func (m *Matchmaker) placeSession(now time.Time, pr *proposal) string {
-	return "gs-" + pr.id
+	arn := "arn:matchmaker:local::gamesession/" + m.cfg.Name + "/" + pr.id
+	if len(m.sessions) >= maxGameSessions {
+		return arn // placed, but not tracked: backfill for it is refused as unknown
+	}
+	s := &session{arn: arn, matchID: pr.id, auto: m.cfg.BackfillMode == BackfillAutomatic, version: 1}
+	for _, t := range pr.members {
+		s.roster = append(s.roster, t.players...)
+	}
+	m.sessions[arn] = s
+	if s.auto && m.hasOpenSlots(s.roster) {
+		m.newBackfill(now, s, "", 0, true)
+	}
+	return arn
 }
 
-func (m *Matchmaker) completeBackfill(now time.Time, pr *proposal)                             {}
-func (m *Matchmaker) endBackfill(now time.Time, t *ticket, s TicketStatus, reason, msg string) {}
-func (m *Matchmaker) expireBackfillAcks(now time.Time)                                         {}
+func (m *Matchmaker) hasOpenSlots(roster []player) bool {
+	return len(roster) < m.rs.maxPlayers
+}
+
+// completeBackfill finishes a match that fills a game session.
+func (m *Matchmaker) completeBackfill(now time.Time, pr *proposal) {
+	bt := pr.backfill
+	bf, s := bt.bf, bt.bf.session
+	if pr.version != s.version {
+		m.rejectStale(pr)
+		return
+	}
+	if !bf.ackDeadline.IsZero() {
+		// Acknowledged mode: joiners wait for the game server; the backfill keeps searching.
+		for _, t := range joiners(pr) {
+			t.status = StatusPlacing
+			t.session = s.arn
+		}
+		bf.pending = append(bf.pending, pr)
+		bt.players = append(slices.Clone(s.roster), pendingRoster(bf)...)
+		m.research(bt)
+		return
+	}
+	m.commitJoiners(now, pr, s)
+	tickets := m.eventTickets([]*ticket{bt}, true)
+	m.finishTicket(now, bt, StatusCompleted, "", "")
+	m.stats.Completed++
+	_ = tickets
+	if s.backfill == bt {
+		s.backfill = nil
+	}
+	if s.auto && m.cfg.BackfillMode == BackfillAutomatic && m.hasOpenSlots(s.roster) {
+		m.newBackfill(now, s, "", 0, true)
+	}
+}
+
+// commitJoiners adds a proposal's joining tickets to the session and reports it.
+func (m *Matchmaker) commitJoiners(now time.Time, pr *proposal, s *session) {
+	joining := joiners(pr)
+	for _, t := range joining {
+		s.roster = append(s.roster, t.players...)
+	}
+	s.version++
+	shown := m.eventTickets(pr.members, true)
+	for _, t := range joining {
+		t.session = s.arn
+		m.finishTicket(now, t, StatusCompleted, "", "")
+	}
+	m.stats.Completed += uint64(len(joining))
+	m.emit(now, &MatchmakingSucceeded{MatchID: pr.id, Tickets: shown,
+		GameSessionInfo: GameSessionInfo{GameSessionArn: s.arn, Players: m.rosterPlayers(s)}})
+	m.emit(now, &MatchmakingDataUpdated{SessionEvent: SessionEvent{GameSessionArn: s.arn,
+		BackfillTicketID: pr.backfill.id}, MatchmakerData: m.matchmakerData(s)})
+}
+
+// rejectStale returns the tickets of a proposal formed against an outdated roster to the pool.
+func (m *Matchmaker) rejectStale(pr *proposal) {
+	for _, t := range pr.members {
+		if t.bf != nil {
+			t.players = append(slices.Clone(t.bf.session.roster), pendingRoster(t.bf)...)
+		}
+		m.research(t)
+	}
+}
+
+// endBackfill reports the end of a backfill ticket to its session.
+func (m *Matchmaker) endBackfill(now time.Time, t *ticket, status TicketStatus, reason, msg string) {
+	bf, s := t.bf, t.bf.session
+	for _, pr := range bf.pending {
+		for _, j := range joiners(pr) {
+			m.research(j)
+		}
+	}
+	bf.pending = nil
+	if s.backfill == t {
+		s.backfill = nil
+		if t.bf.auto && reason == ReasonCancelled {
+			s.auto = false // stopping the automatic backfill turns it off (spec §j.2)
+		}
+	}
+	ev := SessionEvent{GameSessionArn: s.arn, BackfillTicketID: t.id, Reason: reason, Message: msg}
+	switch status {
+	case StatusTimedOut:
+		m.emit(now, &BackfillTimedOut{ev})
+	case StatusCancelled:
+		m.emit(now, &BackfillCancelled{ev})
+	default:
+		m.emit(now, &BackfillFailed{ev})
+	}
+}
+
+// expireBackfillAcks ends acknowledged-mode backfills whose game server went quiet.
+func (m *Matchmaker) expireBackfillAcks(now time.Time) {
+	live := m.acked[:0]
+	for _, t := range m.acked {
+		if t.status.Terminal() {
+			continue
+		}
+		if !now.Before(t.bf.ackDeadline) {
+			m.endTicket(now, t, StatusTimedOut, ReasonAckTimedOut, "Backfill was not acknowledged in time.")
+			continue
+		}
+		live = append(live, t)
+	}
+	clear(m.acked[len(live):])
+	m.acked = live
+}
+
+// matchmakerData renders a session's roster in FlexMatch's matchmaker-data shape.
+func (m *Matchmaker) matchmakerData(s *session) MatchmakerData {
+	d := MatchmakerData{MatchID: s.matchID, MatchmakingConfigurationArn: m.configurationArn(),
+		Teams: make([]MatchTeam, len(m.rs.teams))}
+	for i, team := range m.rs.teams {
+		d.Teams[i] = MatchTeam{Name: team.name, Players: []MatchPlayer{}}
+	}
+	for i := range s.roster {
+		p := &s.roster[i]
+		mp := MatchPlayer{PlayerID: p.id, Attributes: make(map[string]MatchAttribute, len(m.rs.attrs))}
+		for _, a := range m.rs.attrs {
+			mp.Attributes[a.name] = m.rs.playerValue(p, a).matchmakerData()
+		}
+		d.Teams[p.teamIdx].Players = append(d.Teams[p.teamIdx].Players, mp)
+	}
+	if m.cfg.FlexMatchMode == WithQueue {
+		mode := string(m.cfg.BackfillMode)
+		d.AutoBackfillMode = &mode
+		if s.backfill != nil && s.backfill.bf.auto && !s.backfill.status.Terminal() {
+			id := s.backfill.id
+			d.AutoBackfillTicketID = &id
+		}
+	}
+	return d
+}
+
+// rosterPlayers lists a session's players for events.
+func (m *Matchmaker) rosterPlayers(s *session) []EventPlayer {
+	out := make([]EventPlayer, len(s.roster))
+	for i := range s.roster {
+		out[i] = EventPlayer{PlayerID: s.roster[i].id, Team: m.rs.teams[s.roster[i].teamIdx].name}
+	}
+	slices.SortStableFunc(out, func(a, b EventPlayer) int { return cmp.Compare(a.Team, b.Team) })
+	return out
+}

@@ -26,7 +26,8 @@ func (m *Matchmaker) tickLocked(now time.Time) {
 func (m *Matchmaker) expire(now time.Time) {
 	for _, list := range [][]*ticket{m.pool.ages, m.pool.arrivals} {
 		for _, t := range list {
-			if (t.status == StatusSearching || t.status == StatusQueued) && !now.Before(t.start.Add(m.cfg.RequestTimeout)) {
+			acknowledged := t.bf != nil && !t.bf.ackDeadline.IsZero() // lives as long as it is acknowledged
+			if (t.status == StatusSearching || t.status == StatusQueued) && !acknowledged && !now.Before(t.start.Add(m.cfg.RequestTimeout)) {
 				m.endTicket(now, t, StatusTimedOut, ReasonTimedOut, "Removed from matchmaking due to timing out.")
 			}
 		}
@@ -44,7 +45,7 @@ func (m *Matchmaker) buildMatches(now time.Time) {
 	}
 	pass := func(backfill func(*ticket) bool) {
 		for _, t := range m.pool.ages {
-			if t.claimed || t.status != StatusSearching || !backfill(t) {
+			if t.claimed || t.status != StatusSearching || !backfill(t) || t.bf != nil && m.openSlots(t) == 0 {
 				continue
 			}
 			if m.search(now, t) {
@@ -83,7 +84,7 @@ func (m *Matchmaker) search(now time.Time, anchor *ticket) bool {
 		return false
 	}
 	for _, t := range m.cands {
-		if t.bf != nil && m.hasBackfill() {
+		if t.bf != nil && (m.hasBackfill() || m.openSlots(t) == 0) {
 			continue
 		}
 		m.place(now, t)
@@ -129,6 +130,9 @@ func (m *Matchmaker) place(now time.Time, t *ticket) bool {
 		m.recordFailure(t)
 		return false
 	}
+	if !m.roomFor(t) {
+		return false
+	}
 	m.teamOrder = m.teamOrder[:0]
 	for i := range pm.teams {
 		m.teamOrder = append(m.teamOrder, i)
@@ -144,6 +148,24 @@ func (m *Matchmaker) place(now time.Time, t *ticket) bool {
 	}
 	m.recordFailure(t)
 	return false
+}
+
+// roomFor applies the limits beyond team sizes: a backfill's cap on new players, and the
+// slots a new match keeps free (AdditionalPlayerCount).
+func (m *Matchmaker) roomFor(t *ticket) bool {
+	added := len(t.players)
+	for _, mb := range m.pm.members {
+		if mb.t.bf != nil {
+			if mb.t.bf.maxNew > 0 && m.pm.size()-len(mb.t.players)+added > m.openSlots(mb.t) {
+				return false
+			}
+			return true
+		}
+	}
+	if m.cfg.AdditionalPlayerCount > 0 && m.cfg.FlexMatchMode == WithQueue {
+		return m.pm.size()+added <= m.rs.maxPlayers-m.cfg.AdditionalPlayerCount
+	}
+	return true
 }
 
 func (m *Matchmaker) recordFailure(t *ticket) {
@@ -409,6 +431,7 @@ func (m *Matchmaker) formMatch(now time.Time) {
 		pr.members = append(pr.members, t)
 		if t.bf != nil {
 			pr.backfill = t
+			pr.version = t.bf.session.version
 		}
 	}
 	m.waitSample(now, pr.members)

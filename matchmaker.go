@@ -174,6 +174,7 @@ type Matchmaker struct {
 	ended     []*ticket // ended tickets, in end order, for retention
 	pending   map[string]*proposal
 	sessions  map[string]*session
+	acked     []*ticket // backfills that require acknowledgement
 	stats     Stats
 	waitEWMA  float64 // seconds
 
@@ -426,6 +427,9 @@ func (m *Matchmaker) checkNewTicketID(id string, p *problems) {
 // admit enters t into the pool, cancelling older tickets of its players.
 func (m *Matchmaker) admit(now time.Time, t *ticket) {
 	for i := range t.players {
+		if t.bf != nil {
+			break // a backfill roster's players are in a game, not searching
+		}
 		if old := m.players[t.players[i].id]; old != nil && old != t {
 			m.endTicket(now, old, StatusCancelled, ReasonDuplicatePlayer, "Cancelled due to duplicate player.")
 		}
