@@ -50,13 +50,25 @@ func (p *pool) leave(t *ticket) {
 // prepare starts a tick: it drops tickets that stopped searching, merges the arrivals into
 // both orders, and returns the arrivals (which the caller moves to SEARCHING).
 func (p *pool) prepare() []*ticket {
-	searching := func(t *ticket) bool { return t.status != StatusSearching }
-	p.order = slices.DeleteFunc(p.order, searching)
-	p.ages = slices.DeleteFunc(p.ages, searching)
+	stopped := func(t *ticket) bool {
+		if t.status != StatusSearching {
+			t.inPool = false
+			return true
+		}
+		return false
+	}
+	p.order = slices.DeleteFunc(p.order, stopped)
+	p.ages = slices.DeleteFunc(p.ages, func(t *ticket) bool { return !t.inPool })
 	arrivals := p.arrivals
 	p.arrivals = nil
 	arrivals = slices.DeleteFunc(arrivals, func(t *ticket) bool { return t.status != StatusQueued && t.status != StatusSearching })
-	if len(arrivals) > 0 {
+	// A ticket that left and re-entered between two ticks is still in both orders.
+	fresh := slices.DeleteFunc(slices.Clone(arrivals), func(t *ticket) bool { return t.inPool })
+	for _, t := range fresh {
+		t.inPool = true
+	}
+	if len(fresh) > 0 {
+		arrivals := fresh
 		byKey := slices.Clone(arrivals)
 		slices.SortFunc(byKey, compareOrder)
 		p.order = mergeSorted(p.order, byKey, compareOrder)

@@ -120,6 +120,7 @@ type ticket struct {
 	group   string  // partition of the pool (string batchDistance value)
 	claimed bool    // taken by a potential match during the current tick
 	pos     int32   // index in pool.order during a tick
+	inPool  bool    // present in pool.order and pool.ages
 	metrics []ruleMetric
 }
 
