@@ -185,6 +185,9 @@ func (m *Matchmaker) failProposal(now time.Time, pr *proposal, acceptance string
 
 // research returns a ticket to the pool; it enters the search again at the next tick.
 func (m *Matchmaker) research(t *ticket) {
+	if t.status.Terminal() {
+		return
+	}
 	t.status = StatusSearching
 	t.matchID = ""
 	for i := range t.players {

@@ -140,8 +140,7 @@ func (m *Matchmaker) StartMatchBackfill(in StartMatchBackfillInput) (Ticket, err
 	}
 	now := m.clock.Now()
 	if !sameRoster(s.roster, roster) {
-		s.roster = roster
-		s.version++
+		m.setRoster(now, s, roster)
 	}
 	t := m.newBackfill(now, s, in.TicketID, in.MaxNewPlayers, false)
 	return m.snapshot(t), nil
@@ -218,11 +217,7 @@ func (m *Matchmaker) openSlots(t *ticket) int {
 func (bf *backfill) pendingPlayers() int {
 	n := 0
 	for _, pr := range bf.pending {
-		for _, t := range pr.members {
-			if t.bf == nil {
-				n += len(t.players)
-			}
-		}
+		n += playersIn(joiners(pr))
 	}
 	return n
 }
@@ -283,10 +278,12 @@ func (m *Matchmaker) AcknowledgeBackfill(ticketID string) (AcknowledgeBackfillOu
 	return out, nil
 }
 
+// joiners returns the tickets of a backfill proposal that are joining the session and have not
+// ended meanwhile (a duplicate request may cancel one while it waits for acknowledgement).
 func joiners(pr *proposal) []*ticket {
 	var out []*ticket
 	for _, t := range pr.members {
-		if t.bf == nil {
+		if t.bf == nil && !t.status.Terminal() {
 			out = append(out, t)
 		}
 	}
@@ -335,16 +332,48 @@ func (m *Matchmaker) RemovePlayers(gameSessionArn string, playerIDs ...string) e
 	if err := p.err("RemovePlayers"); err != nil {
 		return err
 	}
+	m.leaveSession(m.clock.Now(), s, playerIDs...)
+	return nil
+}
+
+// setRoster replaces a session's roster. A player now in this game leaves any other session
+// and ends any ticket of theirs that is still searching (DUPLICATE_PLAYER). Requires m.mu.
+func (m *Matchmaker) setRoster(now time.Time, s *session, roster []player) {
+	for _, p := range s.roster {
+		if m.sessionOf[p.id] == s {
+			delete(m.sessionOf, p.id)
+		}
+	}
+	for _, p := range roster {
+		if other := m.sessionOf[p.id]; other != nil && other != s {
+			m.leaveSession(now, other, p.id)
+		}
+		if t := m.players[p.id]; t != nil {
+			m.endTicket(now, t, StatusCancelled, ReasonDuplicatePlayer, "Player joined a game session.")
+		}
+		m.sessionOf[p.id] = s
+	}
+	s.roster = roster
+	s.version++
+}
+
+// leaveSession removes players from a session's roster: their slots open, the active backfill
+// drops them (a proposal formed before is rejected as stale), and with automatic backfill the
+// session gets a backfill ticket if it has none. Requires m.mu.
+func (m *Matchmaker) leaveSession(now time.Time, s *session, playerIDs ...string) {
 	gone := func(pl player) bool { return slices.Contains(playerIDs, pl.id) }
+	for _, id := range playerIDs {
+		if m.sessionOf[id] == s {
+			delete(m.sessionOf, id)
+		}
+	}
 	s.roster = slices.DeleteFunc(slices.Clone(s.roster), gone)
 	s.version++
-	now := m.clock.Now()
 	if t := s.backfill; t != nil && !t.status.Terminal() {
 		t.players = slices.DeleteFunc(t.players, gone)
 	} else if s.auto && m.cfg.BackfillMode == BackfillAutomatic {
 		m.newBackfill(now, s, "", 0, true)
 	}
-	return nil
 }
 
 // DescribeGameSession returns a game session the Matchmaker knows.
@@ -375,6 +404,11 @@ func (m *Matchmaker) EndGameSession(gameSessionArn string) error {
 		s.auto = false
 		m.endTicket(m.clock.Now(), t, StatusCancelled, ReasonCancelled, "Game session ended.")
 	}
+	for _, p := range s.roster {
+		if m.sessionOf[p.id] == s {
+			delete(m.sessionOf, p.id)
+		}
+	}
 	delete(m.sessions, gameSessionArn)
 	return nil
 }
@@ -389,6 +423,9 @@ func (m *Matchmaker) placeSession(now time.Time, pr *proposal) string {
 	s := &session{arn: arn, matchID: pr.id, auto: m.cfg.BackfillMode == BackfillAutomatic, version: 1}
 	for _, t := range pr.members {
 		s.roster = append(s.roster, t.players...)
+	}
+	for _, p := range s.roster {
+		m.sessionOf[p.id] = s
 	}
 	m.sessions[arn] = s
 	if s.auto && m.hasOpenSlots(s.roster) {
@@ -438,9 +475,12 @@ func (m *Matchmaker) commitJoiners(now time.Time, pr *proposal, s *session) {
 	joining := joiners(pr)
 	for _, t := range joining {
 		s.roster = append(s.roster, t.players...)
+		for _, p := range t.players {
+			m.sessionOf[p.id] = s
+		}
 	}
 	s.version++
-	shown := m.eventTickets(pr.members, true)
+	shown := m.eventTickets(append([]*ticket{pr.backfill}, joining...), true)
 	for _, t := range joining {
 		t.session = s.arn
 		m.finishTicket(now, t, StatusCompleted, "", "")

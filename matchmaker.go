@@ -174,7 +174,8 @@ type Matchmaker struct {
 	ended     []*ticket // ended tickets, in end order, for retention
 	pending   map[string]*proposal
 	sessions  map[string]*session
-	acked     []*ticket // backfills that require acknowledgement
+	sessionOf map[string]*session // the game session each rostered player is in
+	acked     []*ticket           // backfills that require acknowledgement
 	stats     Stats
 	waitEWMA  float64 // seconds
 
@@ -200,7 +201,7 @@ func New(cfg Config, opts ...Option) (*Matchmaker, error) {
 	}
 	m := &Matchmaker{cfg: cfg, rs: cfg.RuleSet, opts: o, clock: o.clock,
 		tickets: map[string]*ticket{}, players: map[string]*ticket{},
-		pending: map[string]*proposal{}, sessions: map[string]*session{},
+		pending: map[string]*proposal{}, sessions: map[string]*session{}, sessionOf: map[string]*session{},
 		hub: newHub(o.subBuffer)}
 	m.pool = newPool(cfg.RuleSet)
 	m.chk = newChecker(cfg.RuleSet)
@@ -432,6 +433,9 @@ func (m *Matchmaker) admit(now time.Time, t *ticket) {
 		}
 		if old := m.players[t.players[i].id]; old != nil && old != t {
 			m.endTicket(now, old, StatusCancelled, ReasonDuplicatePlayer, "Cancelled due to duplicate player.")
+		}
+		if s := m.sessionOf[t.players[i].id]; s != nil {
+			m.leaveSession(now, s, t.players[i].id) // queueing again means leaving the game
 		}
 		m.players[t.players[i].id] = t
 	}
