@@ -107,7 +107,9 @@ func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l 
 func WithRandom(r io.Reader) Option { return func(o *options) { o.random = r } }
 
 // WithSubscriberBuffer sets how many events may wait for each subscriber before it is ended
-// with ErrSlowSubscriber. Default: 4096.
+// with ErrSlowSubscriber. A tick delivers its events at once, so the buffer must hold the
+// events of the busiest tick (about three per matched ticket plus one per new ticket).
+// Default: 65,536.
 func WithSubscriberBuffer(n int) Option { return func(o *options) { o.subBuffer = n } }
 
 // WithSearchWindow sets how many tickets near an anchor in the pool's order are considered as
@@ -186,7 +188,7 @@ type Matchmaker struct {
 // New checks cfg and returns a Matchmaker ready for requests. It starts no goroutine.
 func New(cfg Config, opts ...Option) (*Matchmaker, error) {
 	o := options{clock: systemClock{}, tickInterval: time.Second, random: rand.Reader,
-		subBuffer: 4096, maxTickets: 1 << 20, maxBackfills: 1 << 16, retention: 10 * time.Minute}
+		subBuffer: 1 << 16, maxTickets: 1 << 20, maxBackfills: 1 << 16, retention: 10 * time.Minute}
 	for _, opt := range opts {
 		opt(&o)
 	}
