@@ -371,6 +371,7 @@ func (m *Matchmaker) leaveSession(now time.Time, s *session, playerIDs ...string
 	s.version++
 	if t := s.backfill; t != nil && !t.status.Terminal() {
 		t.players = slices.DeleteFunc(t.players, gone)
+		m.pool.touch(t)
 	} else if s.auto && m.cfg.BackfillMode == BackfillAutomatic {
 		m.newBackfill(now, s, "", 0, true)
 	}

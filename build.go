@@ -70,13 +70,44 @@ func (m *Matchmaker) buildMatches(now time.Time) {
 // search builds the best potential match around anchor into m.pm and reports whether it may
 // be emitted. Requires m.mu.
 func (m *Matchmaker) search(now time.Time, anchor *ticket) bool {
-	pm, c := m.pm, m.chk
-	pm.reset()
+	m.pm.reset()
 	n := m.opts.window
 	if m.rs.large {
 		n = max(n, 3*m.rs.maxPlayers)
 	}
 	m.cands = m.pool.window(anchor, n, m.cands[:0])
+	fp := fingerprint(anchor, m.cands)
+	if fp == anchor.fp && now.Before(anchor.quietUntil) {
+		return false // nothing this anchor could use has changed since it last failed
+	}
+	if found := m.searchFrom(now, anchor); found {
+		return true
+	}
+	anchor.fp, anchor.quietUntil = fp, m.quietUntil(now, anchor, m.cands)
+	return false
+}
+
+// quietUntil returns the first instant after now at which an expansion step applies to the
+// anchor or one of its candidates; until then a failed search would fail again.
+func (m *Matchmaker) quietUntil(now time.Time, anchor *ticket, cands []*ticket) time.Time {
+	next := now.Add(m.cfg.RequestTimeout)
+	consider := func(t *ticket) {
+		if step := m.rs.nextStep(t.waited(now)); step >= 0 {
+			if at := t.start.Add(step); at.Before(next) {
+				next = at
+			}
+		}
+	}
+	consider(anchor)
+	for _, t := range cands {
+		consider(t)
+	}
+	return next
+}
+
+// searchFrom builds the potential match from the anchor and the candidates in m.cands.
+func (m *Matchmaker) searchFrom(now time.Time, anchor *ticket) bool {
+	pm, c := m.pm, m.chk
 	if len(m.rs.sorts) > 0 {
 		m.sortCandidates(anchor, m.cands)
 	}

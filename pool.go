@@ -19,6 +19,7 @@ type pool struct {
 	right     []int32   // union-find: next unclaimed position at or after i
 	left      []int32   // union-find, shifted by one: next unclaimed position at or before i-1
 	count     int       // tickets queued or searching
+	changes   uint64    // counts entries and roster changes, to date them
 	backfills int       // backfill tickets queued or searching
 }
 
@@ -29,6 +30,7 @@ func (p *pool) size() int    { return p.count }
 
 // enqueue adds a ticket that is entering (or re-entering) the search.
 func (p *pool) enqueue(t *ticket) {
+	p.touch(t)
 	t.key, t.group = p.rs.orderKey(t)
 	t.claimed = false
 	p.arrivals = append(p.arrivals, t)
@@ -36,6 +38,12 @@ func (p *pool) enqueue(t *ticket) {
 	if t.bf != nil {
 		p.backfills++
 	}
+}
+
+// touch marks t as changed, so anchors whose window holds it search again.
+func (p *pool) touch(t *ticket) {
+	p.changes++
+	t.entered = p.changes
 }
 
 // leave accounts for a ticket that stopped searching. The slices drop it at the next prepare.
@@ -170,6 +178,20 @@ func (p *pool) window(anchor *ticket, n int, dst []*ticket) []*ticket {
 		}
 	}
 	return dst
+}
+
+// fingerprint summarises an anchor's search: itself and its candidates, with their change
+// dates. Equal fingerprints mean the same candidates in the same state.
+func fingerprint(anchor *ticket, cands []*ticket) uint64 {
+	const prime = 1099511628211
+	h := uint64(14695981039346656037)
+	mix := func(x uint64) { h = (h ^ x) * prime }
+	mix(anchor.entered)
+	for _, c := range cands {
+		mix(c.seq)
+		mix(c.entered)
+	}
+	return h
 }
 
 // orderKey computes a ticket's position in the pool order: the party's average of the

@@ -121,6 +121,11 @@ type ticket struct {
 	claimed bool    // taken by a potential match during the current tick
 	pos     int32   // index in pool.order during a tick
 	inPool  bool    // present in pool.order and pool.ages
+	entered uint64  // pool change counter when the ticket (re)entered or its roster changed
+	// After a failed search as anchor: the window's fingerprint and the next instant an
+	// expansion step could change the outcome. The anchor is retried only if either moved.
+	fp         uint64
+	quietUntil time.Time
 	metrics []ruleMetric
 }
 
