@@ -384,9 +384,12 @@ func (rs *RuleSet) compileTeams(top *obj, p *problems) {
 		qty := 1
 		if o.has("quantity") {
 			q, okQ := o.integer("quantity", false)
-			if okQ && q < 1 {
+			switch {
+			case okQ && q < 1:
 				p.add(o.at("quantity"), "must be at least 1, got %d", q)
-			} else if okQ {
+			case okQ && q > MaxMatchPlayers:
+				p.add(o.at("quantity"), "is %d; a match holds at most %d teams", q, MaxMatchPlayers)
+			case okQ:
 				qty = q
 			}
 		}
@@ -400,9 +403,11 @@ func (rs *RuleSet) compileTeams(top *obj, p *problems) {
 		}
 		if okMax && maxP < 1 {
 			p.add(o.at("maxPlayers"), "must be at least 1, got %d", maxP)
+			okMax = false
 		}
 		if okMin && minP < 0 {
 			p.add(o.at("minPlayers"), "must not be negative, got %d", minP)
+			okMin = false
 		}
 		if okMin && okMax && minP > maxP {
 			p.add(o.at("minPlayers"), "is %d, above maxPlayers %d", minP, maxP)
