@@ -239,8 +239,8 @@ func compileRuleSet(root *jnode, p *problems) *RuleSet {
 	rs.compileRules(top, p)
 	rs.compileExpansions(top, p)
 	top.finish("a rule set")
+	rs.checkStrategy(p)
 	if p.empty() {
-		rs.checkStrategy(p)
 		rs.chooseOrdering()
 	}
 	return rs
