@@ -141,8 +141,11 @@ func (rs *RuleSet) compileRule(o *obj, r *rule, earlier map[string]*rule, p *pro
 			p.add(o.at("referenceValue"), "has no effect with operation \"intersection\"")
 		case o.has("referenceValue"):
 			rs.reference(o, r, p, true)
-			if r.refParam >= 0 && !rs.base[r.refParam].isStr || r.ref != nil && r.ref.shape().elem != valStr {
+			switch {
+			case r.refParam >= 0 && !rs.base[r.refParam].isStr || r.ref != nil && r.ref.shape().elem != valStr:
 				p.add(o.at("referenceValue"), "must be a string, a list of strings, or an expression giving strings")
+			case r.collOp == "contains" && (r.refList != nil || r.ref != nil && r.ref.shape().depth != 0):
+				p.add(o.at("referenceValue"), "operation \"contains\" needs one string, not a list")
 			}
 		case r.collOp == "contains" || r.collOp == "reference_intersection_count":
 			p.add(o.at("referenceValue"), "is required with operation %q", r.collOp)
