@@ -90,6 +90,7 @@ func (rs *RuleSet) compileRule(o *obj, r *rule, earlier map[string]*rule, p *pro
 				p.add(o.at("batchAttribute"), "attribute %q is a %s; batchDistance needs a number or string attribute", rs.attrs[idx].name, rs.attrs[idx].typ)
 			}
 		}
+		o.get("maxDistance") // a known key even when the attribute could not be resolved
 		r.agg = o.enum("partyAggregation", defaultPartyAggNum, aggs...)
 	case RuleComparison:
 		r.meas = rs.measurements(o, p, valNum, valStr)
@@ -196,6 +197,7 @@ func (rs *RuleSet) compileRule(o *obj, r *rule, earlier map[string]*rule, p *pro
 				p.add(o.at("sortAttribute"), "distanceSort needs a number or string_number_map attribute; %q is a string", rs.attrs[idx].name)
 			}
 		}
+		o.get("mapKey") // a known key even when the attribute could not be resolved
 		r.agg = o.enum("partyAggregation", defaultPartyAggNum, aggs...)
 	case RuleCompound:
 		if rs.large {
