@@ -5,7 +5,9 @@ package matchmaker
 
 import (
 	"fmt"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -100,6 +102,9 @@ func (rs *RuleSet) compileRule(o *obj, r *rule, earlier map[string]*rule, p *pro
 		}
 		if o.has("referenceValue") {
 			rs.reference(o, r, p, false)
+			if slices.ContainsFunc(r.meas, func(e *expr) bool { return e.shape().elem == valNum }) {
+				rs.numericReference(r)
+			}
 		} else if r.op != "=" && r.op != "!=" && r.op != "" {
 			p.add(o.at("operation"), "%q needs a referenceValue; without one only \"=\" and \"!=\" are allowed", r.op)
 		}
@@ -120,6 +125,7 @@ func (rs *RuleSet) compileRule(o *obj, r *rule, earlier map[string]*rule, p *pro
 			p.add(o.at("referenceValue"), "is required")
 		} else {
 			rs.reference(o, r, p, false)
+			rs.numericReference(r)
 			if r.refParam >= 0 && rs.base[r.refParam].isStr || r.ref != nil && r.ref.shape().elem != valNum {
 				p.add(o.at("referenceValue"), "must be a number or an expression giving one number")
 			}
@@ -311,6 +317,17 @@ func (rs *RuleSet) reference(o *obj, r *rule, p *problems, collection bool) {
 		}
 	default:
 		p.add(path, "must be a number, a string or an expression, got %s", n.describe())
+	}
+}
+
+// numericReference turns a literal reference written as a numeric string ("10") into a number,
+// for rules that compare numbers: published rule sets write numbers as strings.
+func (rs *RuleSet) numericReference(r *rule) {
+	if r.refParam < 0 || !rs.base[r.refParam].isStr {
+		return
+	}
+	if f, err := strconv.ParseFloat(strings.TrimSpace(rs.base[r.refParam].s), 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
+		rs.base[r.refParam] = param{n: f}
 	}
 }
 
