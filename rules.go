@@ -5,7 +5,9 @@ package matchmaker
 
 import (
 	"fmt"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -90,6 +92,7 @@ func (rs *RuleSet) compileRule(o *obj, r *rule, earlier map[string]*rule, p *pro
 				p.add(o.at("batchAttribute"), "attribute %q is a %s; batchDistance needs a number or string attribute", rs.attrs[idx].name, rs.attrs[idx].typ)
 			}
 		}
+		o.get("maxDistance") // a known key even when the attribute could not be resolved
 		r.agg = o.enum("partyAggregation", defaultPartyAggNum, aggs...)
 	case RuleComparison:
 		r.meas = rs.measurements(o, p, valNum, valStr)
@@ -99,6 +102,9 @@ func (rs *RuleSet) compileRule(o *obj, r *rule, earlier map[string]*rule, p *pro
 		}
 		if o.has("referenceValue") {
 			rs.reference(o, r, p, false)
+			if slices.ContainsFunc(r.meas, func(e *expr) bool { return e.shape().elem == valNum }) {
+				rs.numericReference(r)
+			}
 		} else if r.op != "=" && r.op != "!=" && r.op != "" {
 			p.add(o.at("operation"), "%q needs a referenceValue; without one only \"=\" and \"!=\" are allowed", r.op)
 		}
@@ -119,6 +125,7 @@ func (rs *RuleSet) compileRule(o *obj, r *rule, earlier map[string]*rule, p *pro
 			p.add(o.at("referenceValue"), "is required")
 		} else {
 			rs.reference(o, r, p, false)
+			rs.numericReference(r)
 			if r.refParam >= 0 && rs.base[r.refParam].isStr || r.ref != nil && r.ref.shape().elem != valNum {
 				p.add(o.at("referenceValue"), "must be a number or an expression giving one number")
 			}
@@ -141,8 +148,11 @@ func (rs *RuleSet) compileRule(o *obj, r *rule, earlier map[string]*rule, p *pro
 			p.add(o.at("referenceValue"), "has no effect with operation \"intersection\"")
 		case o.has("referenceValue"):
 			rs.reference(o, r, p, true)
-			if r.refParam >= 0 && !rs.base[r.refParam].isStr || r.ref != nil && r.ref.shape().elem != valStr {
+			switch {
+			case r.refParam >= 0 && !rs.base[r.refParam].isStr || r.ref != nil && r.ref.shape().elem != valStr:
 				p.add(o.at("referenceValue"), "must be a string, a list of strings, or an expression giving strings")
+			case r.collOp == "contains" && (r.refList != nil || r.ref != nil && r.ref.shape().depth != 0):
+				p.add(o.at("referenceValue"), "operation \"contains\" needs one string, not a list")
 			}
 		case r.collOp == "contains" || r.collOp == "reference_intersection_count":
 			p.add(o.at("referenceValue"), "is required with operation %q", r.collOp)
@@ -193,6 +203,7 @@ func (rs *RuleSet) compileRule(o *obj, r *rule, earlier map[string]*rule, p *pro
 				p.add(o.at("sortAttribute"), "distanceSort needs a number or string_number_map attribute; %q is a string", rs.attrs[idx].name)
 			}
 		}
+		o.get("mapKey") // a known key even when the attribute could not be resolved
 		r.agg = o.enum("partyAggregation", defaultPartyAggNum, aggs...)
 	case RuleCompound:
 		if rs.large {
@@ -306,6 +317,17 @@ func (rs *RuleSet) reference(o *obj, r *rule, p *problems, collection bool) {
 		}
 	default:
 		p.add(path, "must be a number, a string or an expression, got %s", n.describe())
+	}
+}
+
+// numericReference turns a literal reference written as a numeric string ("10") into a number,
+// for rules that compare numbers: published rule sets write numbers as strings.
+func (rs *RuleSet) numericReference(r *rule) {
+	if r.refParam < 0 || !rs.base[r.refParam].isStr {
+		return
+	}
+	if f, err := strconv.ParseFloat(strings.TrimSpace(rs.base[r.refParam].s), 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
+		rs.base[r.refParam] = param{n: f}
 	}
 }
 

@@ -112,6 +112,7 @@ type param struct {
 
 type expansion struct {
 	target string
+	path   string // JSON path, for problems found after compilation
 	slots  []int
 	steps  []expansionStep
 }
@@ -239,8 +240,8 @@ func compileRuleSet(root *jnode, p *problems) *RuleSet {
 	rs.compileRules(top, p)
 	rs.compileExpansions(top, p)
 	top.finish("a rule set")
+	rs.checkStrategy(p)
 	if p.empty() {
-		rs.checkStrategy(p)
 		rs.chooseOrdering()
 	}
 	return rs
@@ -384,9 +385,12 @@ func (rs *RuleSet) compileTeams(top *obj, p *problems) {
 		qty := 1
 		if o.has("quantity") {
 			q, okQ := o.integer("quantity", false)
-			if okQ && q < 1 {
+			switch {
+			case okQ && q < 1:
 				p.add(o.at("quantity"), "must be at least 1, got %d", q)
-			} else if okQ {
+			case okQ && q > MaxMatchPlayers:
+				p.add(o.at("quantity"), "is %d; a match holds at most %d teams", q, MaxMatchPlayers)
+			case okQ:
 				qty = q
 			}
 		}
@@ -400,9 +404,11 @@ func (rs *RuleSet) compileTeams(top *obj, p *problems) {
 		}
 		if okMax && maxP < 1 {
 			p.add(o.at("maxPlayers"), "must be at least 1, got %d", maxP)
+			okMax = false
 		}
 		if okMin && minP < 0 {
 			p.add(o.at("minPlayers"), "must not be negative, got %d", minP)
+			okMin = false
 		}
 		if okMin && okMax && minP > maxP {
 			p.add(o.at("minPlayers"), "is %d, above maxPlayers %d", minP, maxP)
@@ -608,7 +614,33 @@ func (rs *RuleSet) compileExpansions(top *obj, p *problems) {
 		}
 		if okT && len(exp.slots) > 0 {
 			rs.checkExpansionValues(path, exp, p)
+			exp.path = path
 			rs.expansions = append(rs.expansions, exp)
+		}
+	}
+	rs.checkExpandedSize(p)
+}
+
+// checkExpandedSize keeps the match within its size class at every expansion step: expansions
+// applied together must not let a small rule set's teams hold more than 40 players, or a large
+// one's more than 200.
+func (rs *RuleSet) checkExpandedSize(p *problems) {
+	limit := MaxSmallMatch
+	if rs.large {
+		limit = MaxMatchPlayers
+	}
+	var ps []param
+	for _, e := range rs.expansions {
+		for j, st := range e.steps {
+			ps = rs.paramsAt(st.wait, ps)
+			total := 0.0
+			for _, t := range rs.teams {
+				total += ps[t.maxParam].n
+			}
+			if total > float64(limit) {
+				p.add(indexPath(e.path+".steps", j)+".value", "at %v the teams would hold %v players; this rule set allows at most %d", st.wait, total, limit)
+				return
+			}
 		}
 	}
 }
@@ -702,8 +734,6 @@ func (rs *RuleSet) checkExpansionValues(path string, exp expansion, p *problems)
 				p.add(vpath, "minPlayers %v is above team %q's maxPlayers %v", st.val.n, rs.teams[t].name, rs.base[rs.teams[t].maxParam].n)
 			case isTeam && isMax && st.val.n < rs.base[rs.teams[t].minParam].n:
 				p.add(vpath, "maxPlayers %v is below team %q's minPlayers %v", st.val.n, rs.teams[t].name, rs.base[rs.teams[t].minParam].n)
-			case isTeam && isMax && rs.maxPlayers-int(rs.base[s].n)+int(st.val.n) > map[bool]int{true: MaxMatchPlayers, false: MaxSmallMatch}[rs.large]:
-				p.add(vpath, "maxPlayers %v would make the match larger than this rule set allows", st.val.n)
 			case !isTeam && st.val.n < 0:
 				p.add(vpath, "must not be negative, got %v", st.val.n)
 			}
