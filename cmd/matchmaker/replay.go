@@ -21,10 +21,10 @@ const runHelp = `usage: matchmaker run SCENARIO.json
 Replays a scenario on a fake clock and prints every event as one JSON object per line.
 
 Time is in seconds from the start. Ticks happen at 0, tickSeconds, 2 x tickSeconds, ... up to
-and including until (default: the last step's "at" plus the request timeout). Before each tick,
-the steps whose "at" is not after that tick and that have not run yet are applied in file order,
-with the clock at the tick's time: a step at 5 with tickSeconds 2 runs at 6, and its ticket's
-wait counts from 6. Events print with the clock time they were produced at. A rejected step prints
+and including until (default: the last step's "at" plus the request timeout). Steps whose "at"
+is not after a tick, and that have not run yet, are applied in file order before that tick, with
+the clock at the tick's time: a step at 5 with tickSeconds 2 runs at 6, and a ticket it starts
+waits from 6. Events print with the clock time they were produced at. A rejected step prints
   {"time": T, "type": "Error", "step": INDEX, "message": "..."}
 and the run goes on. IDs the library generates come from a fixed random source, so a scenario
 prints the same bytes every time.
@@ -83,6 +83,9 @@ func replay(sc *scenario, w io.Writer) error {
 		return &prefixedError{prefix: "configuration", err: err}
 	}
 	defer m.Close()
+	if err := sc.checkLength(); err != nil {
+		return err
+	}
 	sub, err := m.Subscribe()
 	if err != nil {
 		return err

@@ -21,11 +21,11 @@ import (
 
 // scenarioFile is a scenario as written on disk.
 type scenarioFile struct {
-	RuleSet       json.RawMessage `json:"ruleSet"`
-	Configuration configuration   `json:"configuration"`
-	TickSeconds   *float64        `json:"tickSeconds"`
-	Until         *float64        `json:"until"`
-	Steps         []json.RawMessage
+	RuleSet       json.RawMessage   `json:"ruleSet"`
+	Configuration json.RawMessage   `json:"configuration"`
+	TickSeconds   *float64          `json:"tickSeconds"`
+	Until         *float64          `json:"until"`
+	Steps         []json.RawMessage `json:"steps"`
 }
 
 // configuration holds FlexMatch's CreateMatchmakingConfiguration fields, all optional.
@@ -108,13 +108,19 @@ func loadScenario(path string) (*scenario, error) {
 	}
 	var f scenarioFile
 	if err := decodeStrict(data, &f); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("not a valid scenario: %w", err)
+	}
+	var conf configuration
+	if f.Configuration != nil {
+		if err := decodeStrict(f.Configuration, &conf); err != nil {
+			return nil, fmt.Errorf("configuration: %w", err)
+		}
 	}
 	rs, err := loadRuleSet(f.RuleSet, filepath.Dir(path))
 	if err != nil {
 		return nil, err
 	}
-	sc := &scenario{config: f.Configuration.toConfig(rs), tick: 1}
+	sc := &scenario{config: conf.toConfig(rs), tick: 1}
 	if f.TickSeconds != nil {
 		if !(*f.TickSeconds > 0) || math.IsInf(*f.TickSeconds, 0) {
 			return nil, fmt.Errorf("tickSeconds: must be a positive number, got %v", *f.TickSeconds)
@@ -134,9 +140,6 @@ func loadScenario(path string) (*scenario, error) {
 			return nil, fmt.Errorf("until: must be a number of seconds, at least 0, got %v", *f.Until)
 		}
 		sc.until = *f.Until
-	}
-	if n := sc.until / sc.tick; n > maxTicks {
-		return nil, fmt.Errorf("until / tickSeconds is %.0f ticks; at most %d are allowed", n, maxTicks)
 	}
 	if last := sc.lastStep(); last != nil && !sc.due(*last, sc.tickCount()-1) {
 		return nil, fmt.Errorf("steps[%d]: at %v is after the last tick (%v); raise until", last.index, last.at, sc.lastTick())
@@ -283,6 +286,14 @@ func (sc *scenario) lastStep() *step {
 
 // maxTicks bounds a replay so that a typo in until cannot make it run for hours.
 const maxTicks = 10_000_000
+
+// checkLength refuses a replay of more than maxTicks ticks.
+func (sc *scenario) checkLength() error {
+	if n := sc.until / sc.tick; n > maxTicks {
+		return fmt.Errorf("until / tickSeconds is %.0f ticks; at most %d are allowed", n, maxTicks)
+	}
+	return nil
+}
 
 // due reports whether s is applied before tick k (or an earlier tick).
 func (sc *scenario) due(s step, k int) bool { return s.at <= sc.tickTime(k)+sc.tick*tickSlack }

@@ -59,8 +59,13 @@ func validateFile(file string, stdout, stderr io.Writer) bool {
 }
 
 // printProblems writes err as lines "PREFIX: PATH: message", one per problem of a
-// *matchmaker.ValidationError, or one line "PREFIX: error" for any other error.
+// *matchmaker.ValidationError, or one line "PREFIX: error" for any other error. The name a
+// *prefixedError carries joins the prefix.
 func printProblems(w io.Writer, prefix string, err error) {
+	if pe, ok := err.(*prefixedError); ok {
+		printProblems(w, prefix+": "+pe.prefix, pe.err)
+		return
+	}
 	var ve *matchmaker.ValidationError
 	if !errors.As(err, &ve) {
 		fmt.Fprintf(w, "%s: %v\n", prefix, err)
