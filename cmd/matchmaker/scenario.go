@@ -59,34 +59,36 @@ type step struct {
 
 // stepKinds decodes each kind of step's payload into the call it makes.
 var stepKinds = map[string]func(payload []byte) (func(*matchmaker.Matchmaker) error, error){
-	"StartMatchmaking": func(b []byte) (func(*matchmaker.Matchmaker) error, error) {
-		var in matchmaker.StartMatchmakingInput
-		return func(m *matchmaker.Matchmaker) error { _, err := m.StartMatchmaking(in); return err }, decodeStrict(b, &in)
-	},
-	"StopMatchmaking": func(b []byte) (func(*matchmaker.Matchmaker) error, error) {
-		var in ticketRef
-		return func(m *matchmaker.Matchmaker) error { return m.StopMatchmaking(in.TicketID) }, decodeStrict(b, &in)
-	},
-	"AcceptMatch": func(b []byte) (func(*matchmaker.Matchmaker) error, error) {
-		var in matchmaker.AcceptMatchInput
-		return func(m *matchmaker.Matchmaker) error { return m.AcceptMatch(in) }, decodeStrict(b, &in)
-	},
-	"StartMatchBackfill": func(b []byte) (func(*matchmaker.Matchmaker) error, error) {
-		var in matchmaker.StartMatchBackfillInput
-		return func(m *matchmaker.Matchmaker) error { _, err := m.StartMatchBackfill(in); return err }, decodeStrict(b, &in)
-	},
-	"StopMatchBackfill": func(b []byte) (func(*matchmaker.Matchmaker) error, error) {
-		var in ticketRef
-		return func(m *matchmaker.Matchmaker) error { return m.StopMatchBackfill(in.TicketID) }, decodeStrict(b, &in)
-	},
-	"AcknowledgeBackfill": func(b []byte) (func(*matchmaker.Matchmaker) error, error) {
-		var in ticketRef
-		return func(m *matchmaker.Matchmaker) error { _, err := m.AcknowledgeBackfill(in.TicketID); return err }, decodeStrict(b, &in)
-	},
-	"RemovePlayers": func(b []byte) (func(*matchmaker.Matchmaker) error, error) {
-		var in removePlayersInput
-		return func(m *matchmaker.Matchmaker) error { return m.RemovePlayers(in.GameSessionArn, in.PlayerIDs...) }, decodeStrict(b, &in)
-	},
+	"StartMatchmaking": request(func(m *matchmaker.Matchmaker, in matchmaker.StartMatchmakingInput) error {
+		_, err := m.StartMatchmaking(in)
+		return err
+	}),
+	"StopMatchmaking": request(func(m *matchmaker.Matchmaker, in ticketRef) error { return m.StopMatchmaking(in.TicketID) }),
+	"AcceptMatch":     request((*matchmaker.Matchmaker).AcceptMatch),
+	"StartMatchBackfill": request(func(m *matchmaker.Matchmaker, in matchmaker.StartMatchBackfillInput) error {
+		_, err := m.StartMatchBackfill(in)
+		return err
+	}),
+	"StopMatchBackfill": request(func(m *matchmaker.Matchmaker, in ticketRef) error { return m.StopMatchBackfill(in.TicketID) }),
+	"AcknowledgeBackfill": request(func(m *matchmaker.Matchmaker, in ticketRef) error {
+		_, err := m.AcknowledgeBackfill(in.TicketID)
+		return err
+	}),
+	"RemovePlayers": request(func(m *matchmaker.Matchmaker, in removePlayersInput) error {
+		return m.RemovePlayers(in.GameSessionArn, in.PlayerIDs...)
+	}),
+}
+
+// request returns a decoder of one kind of step: it reads the payload strictly into a T and
+// returns the call that makes the request.
+func request[T any](call func(*matchmaker.Matchmaker, T) error) func([]byte) (func(*matchmaker.Matchmaker) error, error) {
+	return func(payload []byte) (func(*matchmaker.Matchmaker) error, error) {
+		var in T
+		if err := decodeStrict(payload, &in); err != nil {
+			return nil, err
+		}
+		return func(m *matchmaker.Matchmaker) error { return call(m, in) }, nil
+	}
 }
 
 // ticketRef is the request shape of the calls that name one ticket.

@@ -225,8 +225,8 @@ func (rep *report) record(e matchmaker.Event, skills map[string]float64) {
 }
 
 func (rep *report) write(w io.Writer, sim *simulation) {
-	fmt.Fprintf(w, "simulate: %s (%d teams, up to %d players), %g tickets/s for %g s, tick %g s, timeout %g s, seed %d\n\n",
-		sim.label, len(sim.rules.Teams()), sim.rules.MaxPlayers(), sim.rate, sim.duration, sim.tick, sim.timeout, sim.seed)
+	fmt.Fprintf(w, "simulate: %s (%s, up to %s), %g tickets/s for %g s, tick %g s, timeout %g s, seed %d\n\n",
+		sim.label, plural(len(sim.rules.Teams()), "team"), plural(sim.rules.MaxPlayers(), "player"), sim.rate, sim.duration, sim.tick, sim.timeout, sim.seed)
 	fmt.Fprintf(w, "tickets       %d started, %d refused\n", rep.started, rep.refused)
 	if rep.firstRefusal != nil {
 		fmt.Fprintf(w, "              first refusal: %v\n", rep.firstRefusal)

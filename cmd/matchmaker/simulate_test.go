@@ -18,7 +18,7 @@ func TestSimulateShortRun(t *testing.T) {
 func TestSimulateWithRuleSetFile(t *testing.T) {
 	status, stdout, stderr := runCLI("simulate", "-seconds", "10", "-ruleset", rulesets+"lobby-2-4.json")
 	assert.Equal(t, exitOK, status, stderr)
-	assert.Contains(t, stdout, "lobby-2-4.json (1 teams, up to 4 players)")
+	assert.Contains(t, stdout, "lobby-2-4.json (1 team, up to 4 players)")
 
 	status, _, stderr = runCLI("simulate", "-ruleset", rulesets+"invalid/bad-expansion.json")
 	assert.Equal(t, exitInvalid, status)

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"regexp"
+	"strconv"
 
 	"github.com/seed-04d22514/matchmaker"
 )
@@ -100,15 +101,16 @@ func describeRuleSet(rs *matchmaker.RuleSet) string {
 	}
 	rules := ""
 	if m := ruleCount.FindStringSubmatch(rs.String()); m != nil {
-		rules = plural(m[1], "rule") + ", "
+		n, _ := strconv.Atoi(m[1])
+		rules = plural(n, "rule") + ", "
 	}
-	return fmt.Sprintf("%s, %sup to %s, %s", plural(fmt.Sprint(len(rs.Teams())), "team"), rules,
-		plural(fmt.Sprint(rs.MaxPlayers()), "player"), size)
+	return fmt.Sprintf("%s, %sup to %s, %s", plural(len(rs.Teams()), "team"), rules, plural(rs.MaxPlayers(), "player"), size)
 }
 
-func plural(n, noun string) string {
-	if n == "1" {
-		return n + " " + noun
+// plural writes a count of nouns: "1 team", "2 teams".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
 	}
-	return n + " " + noun + "s"
+	return fmt.Sprintf("%d %ss", n, noun)
 }
