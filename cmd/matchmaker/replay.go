@@ -36,7 +36,8 @@ when they apply: seq, acceptanceRequired, acceptanceTimeoutSeconds, acceptance, 
 ruleEvaluationMetrics, and accepted on players in acceptance events.
 
 Exit status 1 for a scenario that cannot be read or is invalid (bad JSON, unknown keys or step
-kinds, a bad rule set or configuration).
+kinds, a bad rule set or configuration, a step after the last tick), and for an event stream cut
+off before the end; nothing is printed for an invalid scenario.
 `
 
 // scenarioStart is time zero of every replay: any fixed instant gives the same output.
