@@ -1,0 +1,64 @@
+// Command matchmaker checks FlexMatch rule sets, replays matchmaking scenarios on a fake clock,
+// and simulates a synthetic player population against a rule set.
+//
+// Usage:
+//
+//	matchmaker validate FILE...      check rule sets
+//	matchmaker run SCENARIO.json     replay a scenario, one JSON event per line
+//	matchmaker simulate [flags]      simulate a population and print a report
+//
+// Exit status: 0 success, 1 invalid input, 2 usage error.
+package main
+
+// This file holds the entry point and the dispatch to each command.
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// Exit statuses, as the command line contract fixes them.
+const (
+	exitOK      = 0
+	exitInvalid = 1
+	exitUsage   = 2
+)
+
+const usageText = `usage: matchmaker <command> [arguments]
+
+commands:
+  validate FILE...      check FlexMatch rule sets; print problems as FILE: PATH: message
+  run SCENARIO.json     replay a scenario on a fake clock; print one JSON event per line
+  simulate [flags]      run a built-in rule set against a synthetic population; print a report
+  help                  print this text
+
+Run "matchmaker <command> -h" for a command's details.
+Exit status: 0 success, 1 invalid input, 2 usage error.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes the command line args (without the program name) and returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usageText)
+		return exitUsage
+	}
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "validate":
+		return validateCommand(rest, stdout, stderr)
+	case "run":
+		return runCommand(rest, stdout, stderr)
+	case "simulate":
+		return simulateCommand(rest, stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usageText)
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "matchmaker: unknown command %q\n\n%s", cmd, usageText)
+		return exitUsage
+	}
+}
