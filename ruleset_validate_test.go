@@ -378,9 +378,12 @@ func TestParseRuleSetInvalidFiles(t *testing.T) {
 			{"rules[0].type", "comparison rules are not available for large matches"},
 		},
 	}
-	files, err := filepath.Glob("testdata/rulesets/invalid/*.json")
-	require.NoError(t, err)
-	require.Len(t, files, len(expected))
+	// The folder also holds the command line's invalid rule sets, checked by its own tests.
+	var files []string
+	for name := range expected {
+		files = append(files, filepath.Join("testdata/rulesets/invalid", name))
+	}
+	slices.Sort(files)
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			wants, ok := expected[filepath.Base(f)]

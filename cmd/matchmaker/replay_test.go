@@ -201,7 +201,7 @@ func TestRunRejectedStepsPrintErrorLines(t *testing.T) {
 		{2, 1, "Players"},   // a step at 1 runs before the tick at 2
 		{4, 2, "SEARCHING"}, // accepting a match that was never proposed
 		{6, 3, "not found"}, // a step at 5 runs before the tick at 6
-		{6, 4, "backfill"},  // same tick, file order
+		{6, 4, "Team"},      // same tick, file order: an unknown team
 	}
 	for i, w := range want {
 		require.NotNil(t, errs[i].Step)
