@@ -11,8 +11,16 @@ import (
 )
 
 func (m *Matchmaker) tickLocked(now time.Time) {
-	m.expire(now)
-	for _, t := range m.pool.prepare() {
+	m.pool.reach = m.searchWindow()
+	m.pool.oldestAge = m.rs.algo.ageSelection == "oldest"
+	m.sweep(now)
+	for _, t := range m.pool.arrivals {
+		m.expireTicket(now, t)
+	}
+	m.expireProposals(now)
+	m.expireBackfillAcks(now)
+	for _, t := range m.pool.prepare(now) {
+		m.noteSteps(now, t)
 		if t.status == StatusQueued {
 			t.status = StatusSearching
 		}
@@ -22,29 +30,48 @@ func (m *Matchmaker) tickLocked(now time.Time) {
 	m.purgeEnded(now)
 }
 
-// expire ends tickets whose request timeout passed and proposals whose acceptance timed out.
-func (m *Matchmaker) expire(now time.Time) {
-	for _, list := range [][]*ticket{m.pool.ages, m.pool.arrivals} {
-		for _, t := range list {
-			acknowledged := t.bf != nil && !t.bf.ackDeadline.IsZero() // lives as long as it is acknowledged
-			if (t.status == StatusSearching || t.status == StatusQueued) && !acknowledged && !now.Before(t.start.Add(m.cfg.RequestTimeout)) {
-				m.endTicket(now, t, StatusTimedOut, ReasonTimedOut, "Removed from matchmaking due to timing out.")
-			}
+// sweep is the one pass over the searching tickets by age: it ends those whose request
+// timeout passed, notes those that crossed an expansion step (their neighbourhood searches
+// again), and drops from the age order those that stopped searching.
+func (m *Matchmaker) sweep(now time.Time) {
+	p := m.pool
+	out := p.ages[:0]
+	for _, t := range p.ages {
+		if t.status == StatusSearching {
+			m.expireTicket(now, t)
 		}
+		if t.status != StatusSearching || !t.inPool {
+			t.inPool = false
+			continue
+		}
+		if !now.Before(t.nextStep) {
+			m.noteSteps(now, t)
+			t.crossed = true
+		}
+		out = append(out, t)
 	}
-	m.expireProposals(now)
-	m.expireBackfillAcks(now)
+	clear(p.ages[len(out):])
+	p.ages = out
 }
 
-// buildMatches tries every searching ticket as an anchor, oldest first, so that one ticket
-// that cannot match never keeps others from matching.
+// expireTicket ends t if its request timeout has passed.
+func (m *Matchmaker) expireTicket(now time.Time, t *ticket) {
+	acknowledged := t.bf != nil && !t.bf.ackDeadline.IsZero() // lives as long as it is acknowledged
+	if (t.status == StatusSearching || t.status == StatusQueued) && !acknowledged && !now.Before(t.start.Add(m.cfg.RequestTimeout)) {
+		m.endTicket(now, t, StatusTimedOut, ReasonTimedOut, "Removed from matchmaking due to timing out.")
+	}
+}
+
+// buildMatches tries every searching ticket near a change as an anchor, oldest first, so that
+// one ticket that cannot match never keeps others from matching. Tickets far from any change
+// would fail exactly as they did at the previous tick and are not searched again.
 func (m *Matchmaker) buildMatches(now time.Time) {
 	prio := m.rs.algo.backfillPriority
 	if m.rs.large && m.pool.backfills > 0 {
 		prio = "high" // large matches always prefer backfill (spec §d.6)
 	}
 	pass := func(backfill func(*ticket) bool) {
-		for _, t := range m.pool.ages {
+		for _, t := range m.pool.anchors {
 			if t.claimed || t.status != StatusSearching || !backfill(t) || t.bf != nil && m.openSlots(t) == 0 {
 				continue
 			}
@@ -71,38 +98,26 @@ func (m *Matchmaker) buildMatches(now time.Time) {
 // be emitted. Requires m.mu.
 func (m *Matchmaker) search(now time.Time, anchor *ticket) bool {
 	m.pm.reset()
-	n := m.opts.window
-	if m.rs.large {
-		n = max(n, 3*m.rs.maxPlayers)
-	}
-	m.cands = m.pool.window(anchor, n, m.cands[:0])
-	fp := fingerprint(anchor, m.cands)
-	if fp == anchor.fp && now.Before(anchor.quietUntil) {
-		return false // nothing this anchor could use has changed since it last failed
-	}
-	if found := m.searchFrom(now, anchor); found {
-		return true
-	}
-	anchor.fp, anchor.quietUntil = fp, m.quietUntil(now, anchor, m.cands)
-	return false
+	m.cands = m.pool.window(anchor, m.searchWindow(), m.cands[:0])
+	anchor.searched = true
+	return m.searchFrom(now, anchor)
 }
 
-// quietUntil returns the first instant after now at which an expansion step applies to the
-// anchor or one of its candidates; until then a failed search would fail again.
-func (m *Matchmaker) quietUntil(now time.Time, anchor *ticket, cands []*ticket) time.Time {
-	next := now.Add(m.cfg.RequestTimeout)
-	consider := func(t *ticket) {
-		if step := m.rs.nextStep(t.waited(now)); step >= 0 {
-			if at := t.start.Add(step); at.Before(next) {
-				next = at
-			}
-		}
+// searchWindow is how many candidates an anchor considers.
+func (m *Matchmaker) searchWindow() int {
+	if m.rs.large {
+		return max(m.opts.window, 3*m.rs.maxPlayers)
 	}
-	consider(anchor)
-	for _, t := range cands {
-		consider(t)
+	return m.opts.window
+}
+
+// noteSteps records when an expansion step next applies to t: a potential match holding t
+// may change then, so its neighbourhood searches again.
+func (m *Matchmaker) noteSteps(now time.Time, t *ticket) {
+	t.nextStep = now.Add(m.cfg.RequestTimeout)
+	if step := m.rs.nextStep(t.waited(now)); step >= 0 {
+		t.nextStep = t.start.Add(step)
 	}
-	return next
 }
 
 // searchFrom builds the potential match from the anchor and the candidates in m.cands.

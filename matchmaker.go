@@ -116,7 +116,7 @@ func WithSubscriberBuffer(n int) Option { return func(o *options) { o.subBuffer 
 // its partners. Larger windows find matches in sparse, rule-heavy pools at a higher cost per
 // tick. Every anchor whose window holds a ticket that changed (arrived, left, or crossed an
 // expansion step) searches again, so the window also sets how far a change ripples.
-// Default: four times the match size, at least 16.
+// Default: four times the match size, at least 8.
 func WithSearchWindow(n int) Option { return func(o *options) { o.window = n } }
 
 // WithMaxTickets bounds the active tickets (players' and backfill); StartMatchmaking beyond it
@@ -201,7 +201,7 @@ func New(cfg Config, opts ...Option) (*Matchmaker, error) {
 		o.logger = slog.New(slog.DiscardHandler)
 	}
 	if o.window == 0 {
-		o.window = max(16, 4*cfg.RuleSet.maxPlayers)
+		o.window = max(8, 4*cfg.RuleSet.maxPlayers)
 	}
 	m := &Matchmaker{cfg: cfg, rs: cfg.RuleSet, opts: o, clock: o.clock,
 		tickets: map[string]*ticket{}, players: map[string]*ticket{},

@@ -9,6 +9,7 @@ package matchmaker
 import (
 	"cmp"
 	"slices"
+	"time"
 )
 
 type pool struct {
@@ -20,6 +21,14 @@ type pool struct {
 	left      []int32   // union-find, shifted by one: next unclaimed position at or before i-1
 	count     int       // tickets queued or searching
 	changes   uint64    // counts entries and roster changes, to date them
+	prepared  uint64    // changes at the last prepare
+	reach     int       // how far (in positions) an anchor's search reaches
+	dirty     []bool    // positions whose anchor must search again this tick
+	anchors   []*ticket // the tickets at dirty positions, oldest first
+	seqAt     []uint64  // order[i].seq, kept compact for marking
+	crossings []int32   // positions of tickets that crossed an expansion step
+	oldestAge bool      // expansionAgeSelection "oldest"
+	diff      []int32   // scratch for marking ranges
 	backfills int       // backfill tickets queued or searching
 }
 
@@ -56,17 +65,11 @@ func (p *pool) leave(t *ticket) {
 }
 
 // prepare starts a tick: it drops tickets that stopped searching, merges the arrivals into
-// both orders, and returns the arrivals (which the caller moves to SEARCHING).
-func (p *pool) prepare() []*ticket {
-	stopped := func(t *ticket) bool {
-		if t.status != StatusSearching {
-			t.inPool = false
-			return true
-		}
-		return false
-	}
-	p.order = slices.DeleteFunc(p.order, stopped)
-	p.ages = slices.DeleteFunc(p.ages, func(t *ticket) bool { return !t.inPool })
+// both orders, marks dirty every position within reach of a change (an arrival, a departure,
+// a roster change, an expansion step), and returns the arrivals (which the caller moves to
+// SEARCHING). Anchors at clean positions would fail exactly as they did last time.
+func (p *pool) prepare(now time.Time) []*ticket {
+	p.order = p.compact(p.order)
 	arrivals := p.arrivals
 	p.arrivals = nil
 	arrivals = slices.DeleteFunc(arrivals, func(t *ticket) bool { return t.status != StatusQueued && t.status != StatusSearching })
@@ -87,14 +90,88 @@ func (p *pool) prepare() []*ticket {
 	n := len(p.order)
 	p.right = slices.Grow(p.right[:0], n+1)[:n+1]
 	p.left = slices.Grow(p.left[:0], n+1)[:n+1]
+	p.diff = slices.Grow(p.diff[:0], n+1)[:n+1]
+	clear(p.diff)
+	p.seqAt = slices.Grow(p.seqAt[:0], n)[:n]
+	p.crossings = p.crossings[:0]
 	for i, t := range p.order {
 		t.pos = int32(i)
 		t.claimed = false
 		p.right[i] = int32(i)
 		p.left[i+1] = int32(i + 1)
+		p.seqAt[i] = t.seq
+		switch {
+		case t.entered > p.prepared || t.nearGap || !t.searched:
+			t.nearGap, t.crossed = false, false
+			p.diff[max(0, i-p.reach)]++
+			p.diff[min(n, i+p.reach+1)]--
+		case t.crossed:
+			t.crossed = false
+			p.crossings = append(p.crossings, int32(i))
+		}
 	}
 	p.right[n], p.left[0] = int32(n), 0
+	p.dirty = slices.Grow(p.dirty[:0], n)[:n]
+	run := int32(0)
+	for i := range n {
+		run += p.diff[i]
+		p.dirty[i] = run > 0
+	}
+	for _, i := range p.crossings {
+		p.markCrossing(int(i))
+	}
+	clear(p.anchors)
+	p.anchors = p.anchors[:0]
+	for i, d := range p.dirty {
+		if d {
+			p.anchors = append(p.anchors, p.order[i])
+		}
+	}
+	slices.SortFunc(p.anchors, func(a, b *ticket) int { return cmp.Compare(a.seq, b.seq) })
+	p.prepared = p.changes
 	return arrivals
+}
+
+// compact drops tickets that stopped searching and flags the neighbours of each gap.
+func (p *pool) compact(order []*ticket) []*ticket {
+	out := order[:0]
+	gap := false
+	for _, t := range order {
+		if t.status != StatusSearching || !t.inPool {
+			t.inPool = false
+			if len(out) > 0 {
+				out[len(out)-1].nearGap = true
+			}
+			gap = true
+			continue
+		}
+		t.nearGap = t.nearGap || gap
+		gap = false
+		out = append(out, t)
+	}
+	clear(order[len(out):])
+	return out
+}
+
+// markCrossing marks the anchors whose potential matches a step crossing at position i can
+// change: the expansion age of a potential match is that of its newest ticket (or its oldest,
+// with expansionAgeSelection "oldest"), so only anchors older (younger) than the crossing
+// ticket, and the ticket itself, can see a different age.
+func (p *pool) markCrossing(i int) {
+	seq := p.seqAt[i]
+	p.dirty[i] = true
+	for j := max(0, i-p.reach); j <= min(len(p.dirty)-1, i+p.reach); j++ {
+		if p.seqAt[j] < seq != p.oldestAge {
+			p.dirty[j] = true
+		}
+	}
+}
+
+// markAround makes the anchors within reach of position i search again this tick.
+func (p *pool) markAround(i int32) {
+	for j := max(0, int(i)-p.reach); j <= min(len(p.dirty)-1, int(i)+p.reach); j++ {
+		p.dirty[j] = true
+	}
 }
 
 func compareOrder(a, b *ticket) int {
@@ -130,6 +207,7 @@ func (p *pool) claim(t *ticket) {
 	}
 	p.right[i] = int32(i + 1)
 	p.left[i+1] = int32(i)
+	p.markAround(int32(i)) // windows that held t now reach one ticket further
 }
 
 // nextRight returns the first unclaimed position at or after i (len(order) if none).
@@ -178,20 +256,6 @@ func (p *pool) window(anchor *ticket, n int, dst []*ticket) []*ticket {
 		}
 	}
 	return dst
-}
-
-// fingerprint summarises an anchor's search: itself and its candidates, with their change
-// dates. Equal fingerprints mean the same candidates in the same state.
-func fingerprint(anchor *ticket, cands []*ticket) uint64 {
-	const prime = 1099511628211
-	h := uint64(14695981039346656037)
-	mix := func(x uint64) { h = (h ^ x) * prime }
-	mix(anchor.entered)
-	for _, c := range cands {
-		mix(c.seq)
-		mix(c.entered)
-	}
-	return h
 }
 
 // orderKey computes a ticket's position in the pool order: the party's average of the

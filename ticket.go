@@ -122,10 +122,13 @@ type ticket struct {
 	pos     int32   // index in pool.order during a tick
 	inPool  bool    // present in pool.order and pool.ages
 	entered uint64  // pool change counter when the ticket (re)entered or its roster changed
-	// After a failed search as anchor: the window's fingerprint and the next instant an
-	// expansion step could change the outcome. The anchor is retried only if either moved.
-	fp         uint64
-	quietUntil time.Time
+	// nextStep is the next instant an expansion step applies to a potential match that
+	// holds this ticket; searched reports that it has been an anchor since it entered.
+	nextStep time.Time
+	searched bool
+	crossed  bool // crossed an expansion step since the last tick
+	// nearGap marks a ticket whose neighbour in the pool order left since the last tick.
+	nearGap bool
 	metrics []ruleMetric
 }
 
