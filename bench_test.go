@@ -113,47 +113,56 @@ func BenchmarkTick(b *testing.B) {
 	}
 }
 
-// BenchmarkTickResident measures the steady cost of a tick over N waiting tickets that cannot
+// BenchmarkTickResident measures the steady cost of a tick over N waiting players who cannot
 // match each other (skills 400 apart, beyond every expansion), admitted over the last 100 s so
-// that about 3% of them cross an expansion step each second, as in a live pool.
+// that a few percent cross an expansion step each second, as in a live pool. For 5v5 the
+// players carry roles, latencies to 8 regions and parties of 1, 2, 3 and 5.
 func BenchmarkTickResident(b *testing.B) {
-	rs := loadBenchRuleSet(b, "bench-1v1.json")
-	for _, n := range append(benchSizes, 1_000_000) {
-		b.Run(fmt.Sprintf("1v1/N=%d", n), func(b *testing.B) {
-			clock := &fakeClock{now: t0}
-			m, err := New(Config{RuleSet: rs, RequestTimeout: 12 * time.Hour}, WithClock(clock), WithRandom(rand.NewChaCha8([32]byte{9})))
-			if err != nil {
-				b.Fatal(err)
-			}
-			for i := range n {
-				clock.now = t0.Add(time.Duration(i) * 100 * time.Second / time.Duration(n))
-				_, err := m.StartMatchmaking(StartMatchmakingInput{TicketID: fmt.Sprintf("t%d", i),
-					Players: []Player{{PlayerID: fmt.Sprintf("p%d", i), Attributes: num("skill", float64(i)*400)}}})
+	for _, rsName := range []string{"bench-1v1.json", "bench-5v5.json"} {
+		rs := loadBenchRuleSet(b, rsName)
+		for _, n := range append(benchSizes, 1_000_000) {
+			b.Run(fmt.Sprintf("%s/N=%d", rsName[6:len(rsName)-5], n), func(b *testing.B) {
+				clock := &fakeClock{now: t0}
+				m, err := New(Config{RuleSet: rs, RequestTimeout: 12 * time.Hour}, WithClock(clock), WithRandom(rand.NewChaCha8([32]byte{9})))
 				if err != nil {
 					b.Fatal(err)
 				}
-			}
-			m.Tick(clock.now) // admit the arrivals and search once
-			b.ReportAllocs()
-			for b.Loop() {
-				clock.now = clock.now.Add(time.Second)
-				m.Tick(clock.now)
-			}
-			if st := m.Stats(); st.Matches != 0 || st.Waiting != n {
-				b.Fatalf("pool changed: %+v", st)
-			}
-		})
+				pop := &population{r: rand.New(rand.NewPCG(1, 2)), with5: rsName == "bench-5v5.json"}
+				for i := 0; i < n; {
+					clock.now = t0.Add(time.Duration(i) * 100 * time.Second / time.Duration(n))
+					in := pop.ticket()
+					for j := range in.Players {
+						in.Players[j].Attributes["skill"] = NumberValue(float64(i+j) * 400) // nobody matches
+					}
+					if _, err := m.StartMatchmaking(in); err != nil {
+						b.Fatal(err)
+					}
+					i += len(in.Players)
+				}
+				m.Tick(clock.now) // admit the arrivals and search once
+				want := m.Stats().Waiting
+				b.ReportAllocs()
+				for b.Loop() {
+					clock.now = clock.now.Add(time.Second)
+					m.Tick(clock.now)
+				}
+				if st := m.Stats(); st.Matches != 0 || st.Waiting != want {
+					b.Fatalf("pool changed: %+v", st)
+				}
+			})
+		}
 	}
 }
 
 // BenchmarkBackfillPass: 10,000 open backfills (world servers of 20 players with 1 to 19
 // residents) over a resident pool of 100,000 tickets that match none of them, so every tick
-// tries every backfill — the pass DESIGN.md §8 bounds at 10 ms.
+// tries every backfill — the pass DESIGN.md §8 bounds at 10 ms. Pool tickets are 2,000 apart
+// and need a partner within 10, so they cannot match each other either.
 func BenchmarkBackfillPass(b *testing.B) {
 	data := []byte(`{"ruleLanguageVersion": "1.0",
 		"playerAttributes": [{"name": "skill", "type": "number", "default": 0}],
 		"algorithm": {"backfillPriority": "high"},
-		"teams": [{"name": "world", "minPlayers": 1, "maxPlayers": 20}],
+		"teams": [{"name": "world", "minPlayers": 2, "maxPlayers": 20}],
 		"rules": [{"name": "Near", "type": "batchDistance", "batchAttribute": "skill", "maxDistance": 10}]}`)
 	rs := MustParseRuleSet(data)
 	clock := &fakeClock{now: t0}
@@ -219,30 +228,28 @@ func BenchmarkMemoryPerTicket(b *testing.B) {
 			for b.Loop() {
 				b.StopTimer()
 				var before, after runtime.MemStats
+				clock := &fakeClock{now: t0}
+				m, _ := New(Config{RuleSet: rs, RequestTimeout: 12 * time.Hour}, WithClock(clock), WithRandom(rand.NewChaCha8([32]byte{9})))
+				pop := &population{r: rand.New(rand.NewPCG(1, 2)), with5: rsName == "bench-5v5.json", single: true}
 				runtime.GC()
 				runtime.ReadMemStats(&before)
-				clock := &fakeClock{now: t0}
-				m, _ := New(Config{RuleSet: rs}, WithClock(clock), WithRandom(rand.NewChaCha8([32]byte{9})))
-				pop := &population{r: rand.New(rand.NewPCG(1, 2)), with5: rsName == "bench-5v5.json", single: true}
-				inputs := make([]StartMatchmakingInput, n)
-				for i := range inputs {
-					inputs[i] = pop.ticket()
-				}
-				runtime.GC()
-				var mid runtime.MemStats
-				runtime.ReadMemStats(&mid)
 				b.StartTimer()
-				for _, in := range inputs {
-					m.StartMatchmaking(in)
+				for i := range n {
+					in := pop.ticket()
+					in.Players[0].Attributes["skill"] = NumberValue(float64(i) * 400) // nobody matches
+					if _, err := m.StartMatchmaking(in); err != nil {
+						b.Fatal(err)
+					}
 				}
-				m.Tick(clock.now.Add(-time.Hour)) // admit without matching: a tick in the past forms matches, so
+				m.Tick(clock.now)
 				b.StopTimer()
-				inputs = nil
+				if st := m.Stats(); st.Waiting != n {
+					b.Fatalf("tickets matched: %+v", st)
+				}
 				runtime.GC()
 				runtime.ReadMemStats(&after)
-				perTicket = float64(int64(after.HeapAlloc)-int64(mid.HeapAlloc)) / n
+				perTicket = float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / n
 				runtime.KeepAlive(m)
-				_ = before
 				b.StartTimer()
 			}
 			b.ReportMetric(perTicket, "B/ticket")
