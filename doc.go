@@ -1,3 +1,170 @@
-// Package matchmaker forms game matches and backfills in-process from tickets and a FlexMatch-style
-// rule set, and reports progress as typed events.
+// Package matchmaker forms game matches and backfills in-process from tickets and a
+// FlexMatch-style rule set, and reports progress as typed events.
+//
+// It does inside a Go program what Amazon GameLift FlexMatch does as a cloud service: keep a
+// pool of matchmaking tickets, group them into matches by the rules of a FlexMatch rule set
+// (skill, latency, roles, parties, relaxing over time), and keep running games full by
+// backfilling open slots. Because it runs in your process on a clock you control, a game's
+// match rules can be unit-tested with go test: no cloud account, no sleeping.
+//
+// # Getting started
+//
+//	rs, err := matchmaker.ParseRuleSet(ruleSetJSON) // your FlexMatch rule set, unchanged
+//	m, err := matchmaker.New(matchmaker.Config{RuleSet: rs})
+//	sub, err := m.Subscribe()
+//	go m.Run(ctx) // or call m.Tick(now) from your own loop
+//	m.StartMatchmaking(matchmaker.StartMatchmakingInput{Players: []matchmaker.Player{{
+//		PlayerID:   "p1",
+//		Attributes: matchmaker.Attributes{"skill": matchmaker.NumberValue(1500)},
+//	}}})
+//	for ev := range sub.C() {
+//		switch e := ev.(type) {
+//		case *matchmaker.MatchmakingSucceeded:
+//			// e.Tickets lists every ticket with its players' teams
+//		}
+//	}
+//
+// # Rule sets
+//
+// [ParseRuleSet] accepts the FlexMatch rule-set language as published rule sets use it: // and
+// /* */ comments, numbers written as strings, measurements as a string or a list, team[...]
+// for teams[...]. It implements every top-level key and algorithm option, teams with quantity
+// (generated names "<name>_<n>"), the four attribute types with defaults, the eight rule types,
+// compound statements (and, or, not, xor; and and or take two or more arguments), the
+// property-expression language, expansions of rule properties and team sizes, and large-match
+// rule sets (more than 40 players: balanced strategy, only latency and batchDistance rules).
+//
+// Validation reports every problem, each with its JSON path, in a [*ValidationError]: unknown
+// keys (with a suggestion for typos; "description" is allowed on every object), duplicate keys,
+// wrong JSON types, undeclared attributes and teams in expressions, expansion targets that name
+// nothing, min above max, team totals out of range, compound rules referring to unknown, later
+// or batchDistance rules, and the rest of the checks FlexMatch documents.
+//
+// # Tickets
+//
+// [Matchmaker.StartMatchmaking] takes 1 to 10 players who must play on one team. Unlike
+// FlexMatch, which accepts a request that can never match and lets it time out, the Matchmaker
+// refuses it at once with a [*ValidationError] naming the field: a party larger than every
+// team, an attribute missing without a default or of the wrong type, no latency while the rule
+// set has a latency rule, NaN or infinite numbers, values over FlexMatch's limits. A player
+// already in an active ticket moves to the new one; the older ticket ends with
+// [MatchmakingCancelled], reason DUPLICATE_PLAYER (FlexMatch sends no event for it). A player
+// who is in a game session the Matchmaker knows and queues again leaves that session's roster.
+//
+// Tickets go QUEUED, SEARCHING (at the next tick), then REQUIRES_ACCEPTANCE when acceptance is
+// required, and end COMPLETED, CANCELLED, TIMED_OUT or FAILED, each with exactly one terminal
+// event. [Matchmaker.DescribeMatchmaking] reports a ticket until the retention period after it
+// ended ([WithTicketRetention]). The request timeout is measured from the ticket's start and
+// also runs while it waits for acceptance; a ticket returned to the search keeps its start time.
+//
+// # How matches are formed
+//
+// Each tick, every searching ticket can be the anchor of a potential match, oldest first (with
+// backfillPriority high, backfill tickets first; low, last). The pool is kept ordered by the
+// numeric attribute the rule set sorts, batches, balances or measures first, and partitioned by
+// the value of a string batchDistance attribute; an anchor's candidates are its nearest
+// neighbours in that order ([WithSearchWindow]), reordered by the rule set's sort rules. So a
+// tick costs the ordering plus a bounded search per anchor, never a scan of the pool per ticket,
+// and an anchor that cannot match never keeps another from matching in the same tick. An anchor
+// whose neighbourhood has not changed since it last failed (no arrival, departure, roster change
+// or expansion step within reach) is not searched again: it would fail the same way.
+//
+// Candidates are added one at a time, each on the first team, fewest players first, where every
+// rule still holds in partial mode. Partial mode (spec §e.2.1) does not reject on what cannot be
+// known yet: an aggregate over a still-empty team is undefined and passes, rules that count
+// players are deferred, a collection count that only grows (contains) or only shrinks
+// (intersection) rejects only on the bound it can no longer meet. The search stops as soon as
+// every team is full; otherwise, after the whole window, the match must pass every rule in
+// final mode with every team at its minimum; if it fails, the most recently added tickets are
+// dropped one at a time until it passes. A party's players always share one team; rules are
+// evaluated on individual players, and partyAggregation only summarises a party for ordering and
+// sorting, as AWS describes it.
+//
+// Expansions apply by the age of the potential match's newest ticket (or its oldest, with
+// expansionAgeSelection "oldest"), measured from the tickets' start times; a step applies from
+// the instant its wait time is reached.
+//
+// In a large match, candidates nearest in the balanced attribute are added while latency and
+// batchDistance rules hold, teams fill by FlexMatch's fixed order (teams below their minimum
+// first, then the most open slots), and the finished teams are rebalanced so their averages of
+// the balanced attribute are close.
+//
+// A rule set with strategy "balanced" and at most 40 players (FlexMatch's own example 10) is
+// accepted and matched like exhaustiveSearch, honouring every rule.
+//
+// # Backfill
+//
+// [Matchmaker.StartMatchBackfill] takes a game session and its current players, each with a
+// team; the backfill ticket enters the same pool and search as any ticket, at most one per
+// potential match, and must be matched with at least one other ticket. Existing players keep
+// their teams; no team or match is ever overfilled; MaxNewPlayers caps how many players one
+// backfill adds. A session has one active backfill: a new request replaces the old one, which
+// ends with [BackfillCancelled]. Results are game-session events: [MatchmakingDataUpdated] with
+// the session's matchmaker data in FlexMatch's shape, [BackfillTimedOut], [BackfillCancelled],
+// [BackfillFailed]; joining tickets get [MatchmakingSucceeded].
+//
+// With Config.FlexMatchMode WithQueue, every new match is placed in a game session the
+// Matchmaker records. With BackfillMode AUTOMATIC, a session placed with open slots gets a
+// backfill ticket at once, and, beyond FlexMatch, so does a session that a player leaves
+// ([Matchmaker.RemovePlayers]); stopping a session's automatic backfill turns it off for that
+// session.
+//
+// With Config.BackfillAcknowledgeTimeout set, backfills work as in Open Match: the game server
+// must call [Matchmaker.AcknowledgeBackfill] within the timeout, and again within it after every
+// call; each call returns the tickets assigned since the previous one, which then complete. A
+// backfill not acknowledged in time ends with [BackfillTimedOut] and its unacknowledged tickets
+// return to the pool. Such a backfill stays active across matches (it is exempt from the
+// request timeout), which suits lobbies that start at their minimum and long-lived world
+// servers. Every roster change bumps the session's version; a proposal formed against an older
+// version is rejected when it would commit, and its tickets return to the pool.
+//
+// # Events
+//
+// Events are typed structs, each with a [Header] (sequence number and time); consumers use a
+// type switch. [Matchmaker.Subscribe] returns a [Subscription] whose channel receives every event
+// produced after it, in order. The Matchmaker never blocks on a subscriber and never drops an
+// event silently: each subscription buffers up to [WithSubscriberBuffer] events; one that falls
+// further behind is ended, its channel closed after the buffered events, and
+// [Subscription.Err] returns [ErrSlowSubscriber]. Resubscribe and re-read the state you need.
+// One match produces one event listing all its tickets.
+//
+// # Time, concurrency and determinism
+//
+// A Matchmaker is safe for concurrent use. One mutex guards its state; no user code runs and no
+// channel is sent on while it is held. Each tick reads the [Clock] once; expansions and timeouts
+// are functions of that instant, so tests drive [Matchmaker.Tick] with the times they choose, and
+// testing/synctest covers [Matchmaker.Run]. Run starts no goroutine; when its context ends it
+// returns, leaving waiting tickets in the pool (call Run again, or Close to cancel them with
+// reason MATCHMAKER_CLOSED). With [WithRandom] set to a fixed source, the same rule set, inputs
+// and clock give the same matches, IDs and events.
+//
+// # Limits
+//
+// Every resource is bounded and exceeding a bound is an error, not a slowdown: tickets
+// ([WithMaxTickets]), backfills ([WithMaxBackfills]), game sessions (65,536), subscriber buffers,
+// rule-set size (65,535 bytes) and counts of rules, expansions and steps, and FlexMatch's request
+// limits (10 players per ticket, 199 per backfill, 10 attributes per player, 100 strings per
+// list, 10 map entries, 100-character strings).
+//
+// # Where FlexMatch is unspecified
+//
+// The spec marks these points unconfirmed; this package decides:
+//   - Unknown keys in a rule set are errors (FlexMatch's behaviour is undocumented); duplicate
+//     keys are errors.
+//   - A referenceValue string is an expression if it begins with teams[, team[ or a function
+//     name and "("; otherwise a literal. Ordering operators (<, >) compare numbers only.
+//   - An attribute value of the wrong type is refused rather than treated as missing.
+//   - Latency: latency equal to maxLatency is acceptable; a match needs one region acceptable to
+//     every player; distanceReference accepts "min", "avg" or a number; the suggested region of a
+//     match (PotentialMatchCreated.Region) has the lowest average latency among those regions.
+//   - stddev is the population standard deviation; median of an even count is the mean of the
+//     middle two; an aggregate over an empty list is undefined and fails in final mode (count and
+//     sum give 0).
+//   - Acceptance: a rejection or timeout returns tickets whose players all accepted to the
+//     search and cancels the others (reasons ACCEPTANCE_REJECTED, ACCEPTANCE_TIMED_OUT);
+//     AcceptMatchCompleted.Acceptance is "Accepted", "Rejected" or "TimedOut".
+//   - FlexMatchMode defaults to STANDALONE: an embedded matchmaker hands matches to its host.
+//     WITH_QUEUE places matches at once in a generated game session.
+//   - StopMatchmaking on a cancelled ticket succeeds; on another ended ticket it fails with
+//     ErrInvalidState.
 package matchmaker
