@@ -44,7 +44,7 @@ func (m *Matchmaker) sweep(now time.Time) {
 			t.inPool = false
 			continue
 		}
-		if !now.Before(t.nextStep) {
+		if now.UnixNano() >= t.nextStep {
 			m.noteSteps(now, t)
 			t.crossed = true
 		}
@@ -57,7 +57,7 @@ func (m *Matchmaker) sweep(now time.Time) {
 // expireTicket ends t if its request timeout has passed.
 func (m *Matchmaker) expireTicket(now time.Time, t *ticket) {
 	acknowledged := t.bf != nil && !t.bf.ackDeadline.IsZero() // lives as long as it is acknowledged
-	if (t.status == StatusSearching || t.status == StatusQueued) && !acknowledged && !now.Before(t.start.Add(m.cfg.RequestTimeout)) {
+	if (t.status == StatusSearching || t.status == StatusQueued) && !acknowledged && now.UnixNano() >= t.deadline {
 		m.endTicket(now, t, StatusTimedOut, ReasonTimedOut, "Removed from matchmaking due to timing out.")
 	}
 }
@@ -114,9 +114,9 @@ func (m *Matchmaker) searchWindow() int {
 // noteSteps records when an expansion step next applies to t: a potential match holding t
 // may change then, so its neighbourhood searches again.
 func (m *Matchmaker) noteSteps(now time.Time, t *ticket) {
-	t.nextStep = now.Add(m.cfg.RequestTimeout)
+	t.nextStep = math.MaxInt64
 	if step := m.rs.nextStep(t.waited(now)); step >= 0 {
-		t.nextStep = t.start.Add(step)
+		t.nextStep = t.start.Add(step).UnixNano()
 	}
 }
 
@@ -287,7 +287,7 @@ func (rs *RuleSet) sortKey(r *rule, anchor, t *ticket) float64 {
 	switch a.typ {
 	case AttrString:
 		same := 1.0
-		if anchor.players[0].strs[a.slot] == t.players[0].strs[a.slot] {
+		if anchor.players[0].more.strs[a.slot] == t.players[0].more.strs[a.slot] {
 			same = 0
 		}
 		if r.sortDesc {
@@ -295,7 +295,7 @@ func (rs *RuleSet) sortKey(r *rule, anchor, t *ticket) float64 {
 		}
 		return same
 	case AttrStringNumberMap:
-		key, ok := mapKeyOf(anchor.players[0].maps[a.slot], r.mapKey == "maxValue")
+		key, ok := mapKeyOf(anchor.players[0].more.maps[a.slot], r.mapKey == "maxValue")
 		if !ok {
 			return math.Inf(1)
 		}
@@ -373,7 +373,7 @@ func partyNumber(t *ticket, slot int, agg string) float64 {
 func partyMapValue(t *ticket, slot int, key, agg string) (float64, bool) {
 	a := partyAgg{fn: agg}
 	for i := range t.players {
-		if v, ok := t.players[i].maps[slot][key]; ok {
+		if v, ok := t.players[i].more.maps[slot][key]; ok {
 			a.add(v)
 		}
 	}
@@ -468,7 +468,7 @@ func (m *Matchmaker) formMatch(now time.Time) {
 		t.matchID = pr.id
 		if mb.team >= 0 {
 			for i := range t.players {
-				t.players[i].teamIdx = mb.team
+				t.players[i].teamIdx = int32(mb.team)
 			}
 		}
 		for _, r := range m.rs.rules {
@@ -613,7 +613,7 @@ func (m *Matchmaker) endTicket(now time.Time, t *ticket, status TicketStatus, re
 
 // finishTicket moves t to a terminal status and releases its players.
 func (m *Matchmaker) finishTicket(now time.Time, t *ticket, status TicketStatus, reason, msg string) {
-	t.status, t.reason, t.message, t.end = status, reason, msg, now
+	t.status, t.ending = status, &ticketEnd{reason: reason, message: msg, at: now}
 	for i := range t.players {
 		if m.players[t.players[i].id] == t {
 			delete(m.players, t.players[i].id)
@@ -625,7 +625,7 @@ func (m *Matchmaker) finishTicket(now time.Time, t *ticket, status TicketStatus,
 // purgeEnded forgets tickets that ended longer ago than the retention period.
 func (m *Matchmaker) purgeEnded(now time.Time) {
 	cut := 0
-	for cut < len(m.ended) && now.Sub(m.ended[cut].end) >= m.opts.retention {
+	for cut < len(m.ended) && now.Sub(m.ended[cut].ending.at) >= m.opts.retention {
 		t := m.ended[cut]
 		if m.tickets[t.id] == t {
 			delete(m.tickets, t.id)

@@ -76,7 +76,7 @@ func (pm *potential) pop() {
 	for i := len(m.t.players) - 1; i >= 0; i-- {
 		team := m.team
 		if team < 0 {
-			team = m.t.players[i].teamIdx
+			team = int(m.t.players[i].teamIdx)
 		}
 		pm.teams[team] = pm.teams[team][:len(pm.teams[team])-1]
 	}
@@ -98,13 +98,13 @@ func (pm *potential) number(team, i, attr int) float64 {
 	return pm.teams[team][i].nums[pm.rs.attrs[attr].slot]
 }
 func (pm *potential) str(team, i, attr int) string {
-	return pm.teams[team][i].strs[pm.rs.attrs[attr].slot]
+	return pm.teams[team][i].more.strs[pm.rs.attrs[attr].slot]
 }
 func (pm *potential) strList(team, i, attr int) []string {
-	return pm.teams[team][i].lists[pm.rs.attrs[attr].slot]
+	return pm.teams[team][i].more.lists[pm.rs.attrs[attr].slot]
 }
 func (pm *potential) strMap(team, i, attr int) map[string]float64 {
-	return pm.teams[team][i].maps[pm.rs.attrs[attr].slot]
+	return pm.teams[team][i].more.maps[pm.rs.attrs[attr].slot]
 }
 
 // checker evaluates rules; one per matchmaker, used only under its lock.
@@ -419,10 +419,10 @@ func (c *checker) batchDistance(pm *potential, r *rule) verdict {
 	for _, team := range pm.teams {
 		for _, p := range team {
 			if a.typ == AttrString {
-				if !first && p.strs[a.slot] != s {
+				if !first && p.more.strs[a.slot] != s {
 					return fail
 				}
-				s = p.strs[a.slot]
+				s = p.more.strs[a.slot]
 			} else {
 				v := p.nums[a.slot]
 				if first {

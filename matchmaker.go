@@ -446,6 +446,7 @@ func (m *Matchmaker) admit(now time.Time, t *ticket) {
 	m.seq++
 	t.seq = m.seq
 	t.start = now
+	t.deadline = now.Add(m.cfg.RequestTimeout).UnixNano()
 	m.tickets[t.id] = t
 	m.pool.enqueue(t)
 	m.stats.Started++
@@ -499,9 +500,11 @@ func (m *Matchmaker) DescribeMatchmaking(ticketIDs ...string) []Ticket {
 }
 
 func (m *Matchmaker) snapshot(t *ticket) Ticket {
-	out := Ticket{TicketID: t.id, Status: t.status, StatusReason: t.reason, StatusMessage: t.message,
-		StartTime: t.start, EndTime: t.end, MatchID: t.matchID, GameSessionArn: t.session, Backfill: t.bf != nil,
+	out := Ticket{TicketID: t.id, Status: t.status, StartTime: t.start, MatchID: t.matchID, GameSessionArn: t.session, Backfill: t.bf != nil,
 		Players: m.rs.publicPlayers(t.players, &m.regions, t.matchID != "" || t.bf != nil)}
+	if e := t.ending; e != nil {
+		out.StatusReason, out.StatusMessage, out.EndTime = e.reason, e.message, e.at
+	}
 	if !t.status.Terminal() && m.waitEWMA > 0 {
 		out.EstimatedWaitTime = time.Duration(m.waitEWMA * float64(time.Second))
 	}

@@ -271,7 +271,7 @@ func (rs *RuleSet) orderKey(t *ticket) (float64, string) {
 		key /= float64(len(t.players))
 	}
 	if rs.groupAttr >= 0 && len(t.players) > 0 {
-		group = t.players[0].strs[rs.attrs[rs.groupAttr].slot]
+		group = t.players[0].more.strs[rs.attrs[rs.groupAttr].slot]
 	}
 	return key, group
 }
@@ -283,7 +283,7 @@ func (p *pool) checkParty(t *ticket, pr *problems) {
 		a := p.rs.attrs[r.batchAttr]
 		if a.typ == AttrString {
 			for i := range t.players[1:] {
-				if t.players[i+1].strs[a.slot] != t.players[0].strs[a.slot] {
+				if t.players[i+1].more.strs[a.slot] != t.players[0].more.strs[a.slot] {
 					pr.add("Players", "players have different values of %q, and rule %q requires every player of a match to share one", a.name, r.name)
 					break
 				}

@@ -56,8 +56,8 @@ func FuzzParseRuleSet(f *testing.F) {
 
 		// One player with zero values for every attribute and one region, on each team in turn.
 		p := player{id: "fuzz", teamIdx: -1,
-			nums: make([]float64, rs.slotCount[0]), strs: make([]string, rs.slotCount[1]),
-			lists: make([][]string, rs.slotCount[2]), maps: make([]map[string]float64, rs.slotCount[3]),
+			nums: make([]float64, rs.slotCount[0]), more: &playerMore{strs: make([]string, rs.slotCount[1]),
+				lists: make([][]string, rs.slotCount[2]), maps: make([]map[string]float64, rs.slotCount[3])},
 			lat: []regionLatency{{region: 0, ms: 10}}}
 		tk := &ticket{id: "fuzz", players: []player{p}}
 		c := newChecker(rs)

@@ -101,51 +101,64 @@ const (
 
 var ticketIDPattern = regexp.MustCompile(`^[a-zA-Z0-9.-]+$`)
 
-// ticket is a ticket as the pool keeps it.
+// ticket is a ticket as the pool keeps it. The fields every tick reads for every waiting
+// ticket come first, so they share a cache line.
 type ticket struct {
-	id      string
-	players []player
-	status  TicketStatus
-	reason  string
-	message string
-	start   time.Time
-	end     time.Time
-	seq     uint64 // admission order: ties in age are broken by it
-	matchID string
-	session string    // backfill: the game session; completed: the session joined
-	bf      *backfill // set for backfill tickets
+	status   TicketStatus
+	seq      uint64 // admission order: ties in age are broken by it
+	entered  uint64 // pool change counter when the ticket (re)entered or its roster changed
+	deadline int64  // request timeout, Unix nanoseconds
+	nextStep int64  // next instant an expansion step applies to a match holding it, Unix ns
+	pos      int32  // index in pool.order during a tick
+	inPool   bool   // present in pool.order and pool.ages
+	claimed  bool   // taken by a potential match during the current tick
+	searched bool   // has been an anchor since it entered
+	crossed  bool   // crossed an expansion step since the last tick
+	nearGap  bool   // a neighbour in the pool order left since the last tick
 
-	// pool bookkeeping
 	key     float64 // position in the pool order (see RuleSet.chooseOrdering)
 	group   string  // partition of the pool (string batchDistance value)
-	claimed bool    // taken by a potential match during the current tick
-	pos     int32   // index in pool.order during a tick
-	inPool  bool    // present in pool.order and pool.ages
-	entered uint64  // pool change counter when the ticket (re)entered or its roster changed
-	// nextStep is the next instant an expansion step applies to a potential match that
-	// holds this ticket; searched reports that it has been an anchor since it entered.
-	nextStep time.Time
-	searched bool
-	crossed  bool // crossed an expansion step since the last tick
-	// nearGap marks a ticket whose neighbour in the pool order left since the last tick.
-	nearGap bool
+	id      string
+	players []player
+	start   time.Time
+	bf      *backfill // set for backfill tickets
+	matchID string
+	session string // backfill: the game session; completed: the session joined
 	metrics []ruleMetric
+	ending  *ticketEnd // set when the ticket ends
+}
+
+// ticketEnd is what a ticket records when it ends.
+type ticketEnd struct {
+	reason, message string
+	at              time.Time
+}
+
+func (t *ticket) reason() string {
+	if t.ending == nil {
+		return ""
+	}
+	return t.ending.reason
 }
 
 type ruleMetric struct{ passed, failed uint32 }
 
 func (t *ticket) waited(now time.Time) time.Duration { return now.Sub(t.start) }
 
-// player is one player with attributes resolved against the rule set.
+// player is one player with attributes resolved against the rule set: numbers inline, the
+// other attribute types (rarer, and bigger) behind one pointer.
 type player struct {
 	id      string
-	team    string // backfill roster team
-	teamIdx int
 	nums    []float64
-	strs    []string
-	lists   [][]string
-	maps    []map[string]float64
+	more    *playerMore     // nil when the rule set declares only numbers
 	lat     []regionLatency // sorted by region
+	teamIdx int32           // the player's team in a match or a backfill roster; -1 if none
+}
+
+type playerMore struct {
+	strs  []string
+	lists [][]string
+	maps  []map[string]float64
 }
 
 type regionLatency struct {
@@ -185,7 +198,7 @@ func (r *regions) intern(name string) int32 {
 // every reason the player could never be matched (spec §a.1: FlexMatch would accept such a
 // ticket and let it time out; this library refuses it at once).
 func (rs *RuleSet) resolvePlayer(path string, in Player, reg *regions, backfill bool, p *problems) player {
-	out := player{id: in.PlayerID, team: in.Team, teamIdx: -1}
+	out := player{id: in.PlayerID, teamIdx: -1}
 	switch {
 	case in.PlayerID == "":
 		p.add(path+".PlayerId", "is required")
@@ -195,7 +208,7 @@ func (rs *RuleSet) resolvePlayer(path string, in Player, reg *regions, backfill 
 	in.Attributes.validate(path+".PlayerAttributes", p)
 	in.LatencyInMs.validate(path+".LatencyInMs", p)
 	if backfill {
-		out.teamIdx = rs.teamIndex(in.Team)
+		out.teamIdx = int32(rs.teamIndex(in.Team))
 		if in.Team == "" {
 			p.add(path+".Team", "is required in a backfill request")
 		} else if out.teamIdx < 0 {
@@ -205,9 +218,10 @@ func (rs *RuleSet) resolvePlayer(path string, in Player, reg *regions, backfill 
 		p.add(path+".Team", "is set only in backfill requests")
 	}
 	out.nums = make([]float64, rs.slotCount[0])
-	out.strs = make([]string, rs.slotCount[1])
-	out.lists = make([][]string, rs.slotCount[2])
-	out.maps = make([]map[string]float64, rs.slotCount[3])
+	if rs.slotCount[1]+rs.slotCount[2]+rs.slotCount[3] > 0 {
+		out.more = &playerMore{strs: make([]string, rs.slotCount[1]),
+			lists: make([][]string, rs.slotCount[2]), maps: make([]map[string]float64, rs.slotCount[3])}
+	}
 	for _, a := range rs.attrs {
 		v, ok := in.Attributes[a.name]
 		apath := path + ".PlayerAttributes." + a.name
@@ -225,11 +239,11 @@ func (rs *RuleSet) resolvePlayer(path string, in Player, reg *regions, backfill 
 		case AttrNumber:
 			out.nums[a.slot] = v.Number()
 		case AttrString:
-			out.strs[a.slot] = v.Str()
+			out.more.strs[a.slot] = v.Str()
 		case AttrStringList:
-			out.lists[a.slot] = v.strList()
+			out.more.lists[a.slot] = v.strList()
 		case AttrStringNumberMap:
-			out.maps[a.slot] = v.strMap()
+			out.more.maps[a.slot] = v.strMap()
 		}
 	}
 	if len(rs.latency) > 0 && len(in.LatencyInMs) == 0 {
@@ -278,11 +292,11 @@ func (rs *RuleSet) playerValue(p *player, a attrDecl) Value {
 	case AttrNumber:
 		return NumberValue(p.nums[a.slot])
 	case AttrString:
-		return StringValue(p.strs[a.slot])
+		return StringValue(p.more.strs[a.slot])
 	case AttrStringList:
-		return StringListValue(p.lists[a.slot]...)
+		return StringListValue(p.more.lists[a.slot]...)
 	}
-	return StringNumberMapValue(p.maps[a.slot])
+	return StringNumberMapValue(p.more.maps[a.slot])
 }
 
 // publicPlayers converts pool players back to the public shape, with their effective
