@@ -11,15 +11,21 @@ import (
 )
 
 func (m *Matchmaker) tickLocked(now time.Time) {
-	m.pool.reach = m.searchWindow()
-	m.pool.oldestAge = m.rs.algo.ageSelection == "oldest"
-	m.sweep(now)
-	for _, t := range m.pool.arrivals {
-		m.expireTicket(now, t)
-	}
+	p := m.pool
+	p.reach = m.searchWindow()
+	p.oldestAge = m.rs.algo.ageSelection == "oldest"
+	p.due(now.UnixNano(), func(x timer) {
+		switch {
+		case !x.step:
+			m.expireTicket(now, x.t)
+		case x.t.status == StatusSearching && x.t.nextStep == x.at:
+			p.crossed = append(p.crossed, x.t) // its neighbourhood searches again
+			m.noteSteps(now, x.t)
+		}
+	})
 	m.expireProposals(now)
 	m.expireBackfillAcks(now)
-	for _, t := range m.pool.prepare(now) {
+	for _, t := range p.prepare() {
 		m.noteSteps(now, t)
 		if t.status == StatusQueued {
 			t.status = StatusSearching
@@ -28,30 +34,6 @@ func (m *Matchmaker) tickLocked(now time.Time) {
 	}
 	m.buildMatches(now)
 	m.purgeEnded(now)
-}
-
-// sweep is the one pass over the searching tickets by age: it ends those whose request
-// timeout passed, notes those that crossed an expansion step (their neighbourhood searches
-// again), and drops from the age order those that stopped searching.
-func (m *Matchmaker) sweep(now time.Time) {
-	p := m.pool
-	out := p.ages[:0]
-	for _, t := range p.ages {
-		if t.status == StatusSearching {
-			m.expireTicket(now, t)
-		}
-		if t.status != StatusSearching || !t.inPool {
-			t.inPool = false
-			continue
-		}
-		if now.UnixNano() >= t.nextStep {
-			m.noteSteps(now, t)
-			t.crossed = true
-		}
-		out = append(out, t)
-	}
-	clear(p.ages[len(out):])
-	p.ages = out
 }
 
 // expireTicket ends t if its request timeout has passed.
@@ -71,11 +53,12 @@ func (m *Matchmaker) buildMatches(now time.Time) {
 		prio = "high" // large matches always prefer backfill (spec §d.6)
 	}
 	pass := func(backfill func(*ticket) bool) {
-		for _, t := range m.pool.anchors {
+		for _, a := range m.pool.anchors {
+			t := m.pool.order[a]
 			if t.claimed || t.status != StatusSearching || !backfill(t) || t.bf != nil && m.openSlots(t) == 0 {
 				continue
 			}
-			if m.search(now, t) {
+			if m.search(now, a) {
 				m.formMatch(now)
 			}
 		}
@@ -94,13 +77,31 @@ func (m *Matchmaker) buildMatches(now time.Time) {
 	}
 }
 
-// search builds the best potential match around anchor into m.pm and reports whether it may
-// be emitted. Requires m.mu.
-func (m *Matchmaker) search(now time.Time, anchor *ticket) bool {
+// search builds the best potential match around the anchor at position a into m.pm and reports
+// whether it may be emitted. Requires m.mu.
+func (m *Matchmaker) search(now time.Time, a int32) bool {
 	m.pm.reset()
-	m.cands = m.pool.window(anchor, m.searchWindow(), m.cands[:0])
-	anchor.searched = true
-	return m.searchFrom(now, anchor)
+	m.cands, m.candPos = m.pool.window(a, m.searchWindow(), m.cands[:0], m.candPos[:0])
+	anchor := m.pool.order[a]
+	if len(m.rs.sorts) > 0 {
+		m.sortCandidates(anchor)
+	}
+	if !m.place(now, anchor, a) {
+		return false
+	}
+	for i, t := range m.cands {
+		if t.bf != nil && (m.hasBackfill() || m.openSlots(t) == 0) {
+			continue
+		}
+		m.place(now, t, m.candPos[i])
+		if m.chk.full(m.pm) {
+			break
+		}
+	}
+	if m.rs.large {
+		return m.finishLarge(now)
+	}
+	return m.finish(now)
 }
 
 // searchWindow is how many candidates an anchor considers.
@@ -117,31 +118,8 @@ func (m *Matchmaker) noteSteps(now time.Time, t *ticket) {
 	t.nextStep = math.MaxInt64
 	if step := m.rs.nextStep(t.waited(now)); step >= 0 {
 		t.nextStep = t.start.Add(step).UnixNano()
+		m.pool.addTimer(t.nextStep, t, true)
 	}
-}
-
-// searchFrom builds the potential match from the anchor and the candidates in m.cands.
-func (m *Matchmaker) searchFrom(now time.Time, anchor *ticket) bool {
-	pm, c := m.pm, m.chk
-	if len(m.rs.sorts) > 0 {
-		m.sortCandidates(anchor, m.cands)
-	}
-	if !m.place(now, anchor) {
-		return false
-	}
-	for _, t := range m.cands {
-		if t.bf != nil && (m.hasBackfill() || m.openSlots(t) == 0) {
-			continue
-		}
-		m.place(now, t)
-		if c.full(pm) {
-			break
-		}
-	}
-	if m.rs.large {
-		return m.finishLarge(now)
-	}
-	return m.finish(now)
 }
 
 // hasBackfill reports whether the potential match holds a backfill ticket.
@@ -164,10 +142,11 @@ func (m *Matchmaker) expansionAge(now time.Time) time.Duration {
 
 // place tries to add t to the potential match: a backfill roster on its own teams, any other
 // ticket on the first team, fewest players first, where every rule still holds in partial mode.
-func (m *Matchmaker) place(now time.Time, t *ticket) bool {
+func (m *Matchmaker) place(now time.Time, t *ticket, pos int32) bool {
 	pm, c := m.pm, m.chk
 	if t.bf != nil {
 		pm.addRoster(t)
+		pm.members[len(pm.members)-1].pos = pos
 		c.at(m.expansionAge(now))
 		if c.sizesOK(pm, false) && c.check(pm, false) {
 			return true
@@ -186,6 +165,7 @@ func (m *Matchmaker) place(now time.Time, t *ticket) bool {
 	slices.SortStableFunc(m.teamOrder, func(a, b int) int { return cmp.Compare(len(pm.teams[a]), len(pm.teams[b])) })
 	for _, team := range m.teamOrder {
 		pm.add(t, team)
+		pm.members[len(pm.members)-1].pos = pos
 		c.at(m.expansionAge(now))
 		if c.sizesOK(pm, false) && (m.rs.large || c.check(pm, false)) && (!m.rs.large || m.largeRulesOK()) {
 			return true
@@ -248,16 +228,17 @@ func (m *Matchmaker) finish(now time.Time) bool {
 	}
 }
 
-// sortCandidates orders candidates by the rule set's sort rules relative to the anchor, in
-// rule order, keeping the nearest-first order for ties (spec §b.6, §b.7).
-func (m *Matchmaker) sortCandidates(anchor *ticket, cands []*ticket) {
+// sortCandidates orders m.cands (and their positions) by the rule set's sort rules relative to
+// the anchor, in rule order, keeping the nearest-first order for ties (spec §b.6, §b.7).
+func (m *Matchmaker) sortCandidates(anchor *ticket) {
 	type keyed struct {
 		t    *ticket
+		pos  int32
 		keys [4]float64
 	}
-	ks := make([]keyed, len(cands))
-	for i, t := range cands {
-		ks[i].t = t
+	ks := make([]keyed, len(m.cands))
+	for i, t := range m.cands {
+		ks[i].t, ks[i].pos = t, m.candPos[i]
 		for j, r := range m.rs.sorts {
 			if j < len(ks[i].keys) {
 				ks[i].keys[j] = m.rs.sortKey(r, anchor, t)
@@ -273,7 +254,7 @@ func (m *Matchmaker) sortCandidates(anchor *ticket, cands []*ticket) {
 		return 0
 	})
 	for i := range ks {
-		cands[i] = ks[i].t
+		m.cands[i], m.candPos[i] = ks[i].t, ks[i].pos
 	}
 }
 
@@ -465,6 +446,7 @@ func (m *Matchmaker) formMatch(now time.Time) {
 	for _, mb := range pm.members {
 		t := mb.t
 		m.pool.leave(t)
+		m.pool.claimAt(mb.pos)
 		t.matchID = pr.id
 		if mb.team >= 0 {
 			for i := range t.players {

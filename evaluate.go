@@ -32,7 +32,8 @@ type potential struct {
 
 type member struct {
 	t    *ticket
-	team int // the team of every player of a matchmaking ticket; -1 for a backfill roster
+	team int   // the team of every player of a matchmaking ticket; -1 for a backfill roster
+	pos  int32 // the ticket's position in the pool order
 }
 
 func newPotential(rs *RuleSet) *potential {

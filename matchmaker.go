@@ -170,7 +170,8 @@ type Matchmaker struct {
 	regions   regions
 	chk       *checker
 	pm        *potential
-	cands     []*ticket // search scratch
+	cands     []*ticket // search scratch: an anchor's candidates
+	candPos   []int32   // and their positions in the pool order
 	teamOrder []int     // search scratch
 	seq       uint64    // admission counter
 	eventSeq  uint64
@@ -447,6 +448,7 @@ func (m *Matchmaker) admit(now time.Time, t *ticket) {
 	t.seq = m.seq
 	t.start = now
 	t.deadline = now.Add(m.cfg.RequestTimeout).UnixNano()
+	m.pool.addTimer(t.deadline, t, false)
 	m.tickets[t.id] = t
 	m.pool.enqueue(t)
 	m.stats.Started++

@@ -1,46 +1,66 @@
 package matchmaker
 
-// This file holds the pool of searching tickets. Tickets are kept in two orders: by admission
-// (anchors are taken oldest first) and by the rule set's ordering key (see
-// RuleSet.chooseOrdering), within partitions of a string batch attribute. An anchor looks for
-// partners only among its nearest neighbours in the second order, so a tick costs O(N log N)
-// for ordering plus a bounded search per anchor, never a scan of the pool per ticket.
+// This file holds the pool of searching tickets. They are kept in the rule set's order (see
+// RuleSet.chooseOrdering): by a partition (the value of a string batchDistance attribute), then a
+// numeric key, then admission. An anchor looks for partners only among its nearest neighbours in
+// that order. Beside the order, compact arrays hold what the search and the bookkeeping read
+// (key, partition, admission number), so that merging arrivals, dropping departures, marking and
+// scanning windows never touch the tickets themselves.
+//
+// A tick does work in proportion to what changed, not to the pool: positions within reach of an
+// arrival, a departure, a roster change or an expansion step are marked dirty, and only anchors
+// at dirty positions search again; the others would fail exactly as they did before. Timeouts
+// and expansion steps come from a timer heap.
 
 import (
 	"cmp"
 	"slices"
-	"time"
 )
 
 type pool struct {
-	rs        *RuleSet
-	order     []*ticket // searching tickets by (group, key, seq)
-	ages      []*ticket // searching tickets by seq
-	arrivals  []*ticket // entered since the last tick
-	right     []int32   // union-find: next unclaimed position at or after i
-	left      []int32   // union-find, shifted by one: next unclaimed position at or before i-1
-	count     int       // tickets queued or searching
-	changes   uint64    // counts entries and roster changes, to date them
-	prepared  uint64    // changes at the last prepare
-	reach     int       // how far (in positions) an anchor's search reaches
-	dirty     []bool    // positions whose anchor must search again this tick
-	anchors   []*ticket // the tickets at dirty positions, oldest first
-	seqAt     []uint64  // order[i].seq, kept compact for marking
-	crossings []int32   // positions of tickets that crossed an expansion step
-	oldestAge bool      // expansionAgeSelection "oldest"
-	diff      []int32   // scratch for marking ranges
-	backfills int       // backfill tickets queued or searching
+	rs    *RuleSet
+	order []*ticket // searching tickets by (group, key, seq)
+	keyAt []float64 // order[i].key
+	grpAt []int32   // order[i].group
+	seqAt []uint64  // order[i].seq
+
+	arrivals []*ticket // entered since the last tick
+	departed []*ticket // left the search since the last tick (some may have come back)
+	touched  []*ticket // roster changed since the last tick
+	crossed  []*ticket // crossed an expansion step since the last tick
+
+	right []int32 // union-find: next unclaimed position at or after i
+	left  []int32 // union-find, shifted by one: next unclaimed position at or before i-1
+	dirty []bool  // positions whose anchor searches this tick
+	// anchors are the dirty positions, oldest ticket first.
+	anchors []int32
+	marks   []*ticket // scratch: tickets whose neighbourhood is marked
+
+	groups    map[string]int32
+	timers    timerHeap
+	count     int // tickets queued or searching
+	backfills int // backfill tickets queued or searching
+	reach     int // how far (in positions) an anchor's search reaches
+	oldestAge bool
 }
 
-func newPool(rs *RuleSet) *pool { return &pool{rs: rs} }
+func newPool(rs *RuleSet) *pool { return &pool{rs: rs, groups: map[string]int32{}} }
 
 func (p *pool) waiting() int { return p.count }
 func (p *pool) size() int    { return p.count }
 
 // enqueue adds a ticket that is entering (or re-entering) the search.
 func (p *pool) enqueue(t *ticket) {
-	p.touch(t)
-	t.key, t.group = p.rs.orderKey(t)
+	if !t.inPool { // a ticket still in the order keeps its place, and so its key
+		key, group := p.rs.orderKey(t)
+		t.key = key
+		if id, ok := p.groups[group]; ok {
+			t.group = id
+		} else {
+			t.group = int32(len(p.groups))
+			p.groups[group] = t.group
+		}
+	}
 	t.claimed = false
 	p.arrivals = append(p.arrivals, t)
 	p.count++
@@ -49,108 +69,189 @@ func (p *pool) enqueue(t *ticket) {
 	}
 }
 
-// touch marks t as changed, so anchors whose window holds it search again.
-func (p *pool) touch(t *ticket) {
-	p.changes++
-	t.entered = p.changes
-}
-
-// leave accounts for a ticket that stopped searching. The slices drop it at the next prepare.
+// leave accounts for a ticket that stopped searching; the order drops it at the next prepare.
 func (p *pool) leave(t *ticket) {
 	p.count--
 	if t.bf != nil {
 		p.backfills--
 	}
-	p.claim(t)
+	t.claimed = true
+	if t.inPool {
+		p.departed = append(p.departed, t)
+	}
 }
 
-// prepare starts a tick: it drops tickets that stopped searching, merges the arrivals into
-// both orders, marks dirty every position within reach of a change (an arrival, a departure,
-// a roster change, an expansion step), and returns the arrivals (which the caller moves to
-// SEARCHING). Anchors at clean positions would fail exactly as they did last time.
-func (p *pool) prepare(now time.Time) []*ticket {
-	p.order = p.compact(p.order)
-	arrivals := p.arrivals
-	p.arrivals = nil
-	arrivals = slices.DeleteFunc(arrivals, func(t *ticket) bool { return t.status != StatusQueued && t.status != StatusSearching })
-	// A ticket that left and re-entered between two ticks is still in both orders.
-	fresh := slices.DeleteFunc(slices.Clone(arrivals), func(t *ticket) bool { return t.inPool })
-	for _, t := range fresh {
-		t.inPool = true
+// touch notes a roster change, so that anchors whose window holds t search again.
+func (p *pool) touch(t *ticket) {
+	if t.inPool {
+		p.touched = append(p.touched, t)
 	}
-	if len(fresh) > 0 {
-		arrivals := fresh
-		byKey := slices.Clone(arrivals)
-		slices.SortFunc(byKey, compareOrder)
-		p.order = mergeSorted(p.order, byKey, compareOrder)
-		bySeq := slices.Clone(arrivals)
-		slices.SortFunc(bySeq, func(a, b *ticket) int { return cmp.Compare(a.seq, b.seq) })
-		p.ages = mergeSorted(p.ages, bySeq, func(a, b *ticket) int { return cmp.Compare(a.seq, b.seq) })
-	}
+}
+
+// prepare starts a tick: it drops the tickets that left, merges the arrivals, marks dirty every
+// position within reach of a change, and returns the tickets entering the search (the caller
+// moves them to SEARCHING and announces them).
+func (p *pool) prepare() []*ticket {
+	p.marks = p.marks[:0]
+	p.dropDeparted()
+	entering := p.mergeArrivals()
 	n := len(p.order)
 	p.right = slices.Grow(p.right[:0], n+1)[:n+1]
 	p.left = slices.Grow(p.left[:0], n+1)[:n+1]
-	p.diff = slices.Grow(p.diff[:0], n+1)[:n+1]
-	clear(p.diff)
-	p.seqAt = slices.Grow(p.seqAt[:0], n)[:n]
-	p.crossings = p.crossings[:0]
-	for i, t := range p.order {
-		t.pos = int32(i)
-		t.claimed = false
+	for i := range n {
 		p.right[i] = int32(i)
 		p.left[i+1] = int32(i + 1)
-		p.seqAt[i] = t.seq
-		switch {
-		case t.entered > p.prepared || t.nearGap || !t.searched:
-			t.nearGap, t.crossed = false, false
-			p.diff[max(0, i-p.reach)]++
-			p.diff[min(n, i+p.reach+1)]--
-		case t.crossed:
-			t.crossed = false
-			p.crossings = append(p.crossings, int32(i))
-		}
 	}
 	p.right[n], p.left[0] = int32(n), 0
 	p.dirty = slices.Grow(p.dirty[:0], n)[:n]
-	run := int32(0)
-	for i := range n {
-		run += p.diff[i]
-		p.dirty[i] = run > 0
+	clear(p.dirty)
+	for _, t := range p.marks {
+		if i, ok := p.find(t); ok {
+			p.markAround(i)
+		}
 	}
-	for _, i := range p.crossings {
-		p.markCrossing(int(i))
+	for _, t := range p.touched {
+		if i, ok := p.find(t); ok {
+			p.markAround(i)
+		}
 	}
-	clear(p.anchors)
+	for _, t := range p.crossed {
+		if i, ok := p.find(t); ok {
+			p.markCrossing(i)
+		}
+	}
+	clear(p.touched)
+	clear(p.crossed)
+	p.touched, p.crossed = p.touched[:0], p.crossed[:0]
 	p.anchors = p.anchors[:0]
 	for i, d := range p.dirty {
 		if d {
-			p.anchors = append(p.anchors, p.order[i])
+			p.anchors = append(p.anchors, int32(i))
 		}
 	}
-	slices.SortFunc(p.anchors, func(a, b *ticket) int { return cmp.Compare(a.seq, b.seq) })
-	p.prepared = p.changes
-	return arrivals
+	slices.SortFunc(p.anchors, func(a, b int32) int { return cmp.Compare(p.seqAt[a], p.seqAt[b]) })
+	return entering
 }
 
-// compact drops tickets that stopped searching and flags the neighbours of each gap.
-func (p *pool) compact(order []*ticket) []*ticket {
-	out := order[:0]
-	gap := false
-	for _, t := range order {
-		if t.status != StatusSearching || !t.inPool {
-			t.inPool = false
-			if len(out) > 0 {
-				out[len(out)-1].nearGap = true
-			}
-			gap = true
+// dropDeparted removes the tickets that left the search and remembers their neighbours, whose
+// windows now reach further.
+func (p *pool) dropDeparted() {
+	if len(p.departed) == 0 {
+		return
+	}
+	gone := make([]bool, len(p.order))
+	any := false
+	for _, t := range p.departed {
+		t.claimed = false
+		if t.status == StatusSearching {
+			p.marks = append(p.marks, t) // left and came back: still in place
 			continue
 		}
-		t.nearGap = t.nearGap || gap
-		gap = false
-		out = append(out, t)
+		if i, ok := p.find(t); ok && !gone[i] {
+			gone[i], any = true, true
+			t.inPool = false
+		}
 	}
-	clear(order[len(out):])
-	return out
+	clear(p.departed)
+	p.departed = p.departed[:0]
+	if !any {
+		return
+	}
+	out := 0
+	for i := range p.order {
+		if gone[i] {
+			if out > 0 {
+				p.marks = append(p.marks, p.order[out-1])
+			}
+			if i+1 < len(p.order) && !gone[i+1] {
+				p.marks = append(p.marks, p.order[i+1])
+			}
+			continue
+		}
+		p.order[out], p.keyAt[out], p.grpAt[out], p.seqAt[out] = p.order[i], p.keyAt[i], p.grpAt[i], p.seqAt[i]
+		out++
+	}
+	clear(p.order[out:])
+	p.order, p.keyAt, p.grpAt, p.seqAt = p.order[:out], p.keyAt[:out], p.grpAt[:out], p.seqAt[:out]
+}
+
+// mergeArrivals merges the new arrivals into the order and marks them, and returns every
+// arrival still searching. Tickets that left and came back between two ticks are still in the
+// order and are only marked.
+func (p *pool) mergeArrivals() []*ticket {
+	var fresh, entering []*ticket
+	for _, t := range p.arrivals {
+		switch {
+		case t.status != StatusQueued && t.status != StatusSearching:
+			continue
+		case t.inPool:
+			t.claimed = false
+			p.marks = append(p.marks, t)
+		default:
+			t.inPool = true
+			fresh = append(fresh, t)
+		}
+		entering = append(entering, t)
+	}
+	clear(p.arrivals)
+	p.arrivals = p.arrivals[:0]
+	if len(fresh) == 0 {
+		return entering
+	}
+	byOrder := slices.Clone(fresh)
+	slices.SortFunc(byOrder, compareOrder)
+	total := len(p.order) + len(byOrder)
+	order := make([]*ticket, 0, total)
+	keyAt := make([]float64, 0, total)
+	grpAt := make([]int32, 0, total)
+	seqAt := make([]uint64, 0, total)
+	i, j := 0, 0
+	for i < len(p.order) || j < len(byOrder) {
+		if j < len(byOrder) && (i == len(p.order) || p.compareAt(byOrder[j], i) < 0) {
+			t := byOrder[j]
+			order, keyAt, grpAt, seqAt = append(order, t), append(keyAt, t.key), append(grpAt, t.group), append(seqAt, t.seq)
+			j++
+			continue
+		}
+		order, keyAt, grpAt, seqAt = append(order, p.order[i]), append(keyAt, p.keyAt[i]), append(grpAt, p.grpAt[i]), append(seqAt, p.seqAt[i])
+		i++
+	}
+	p.order, p.keyAt, p.grpAt, p.seqAt = order, keyAt, grpAt, seqAt
+	p.marks = append(p.marks, fresh...)
+	return entering
+}
+
+func compareOrder(a, b *ticket) int {
+	return cmp.Or(cmp.Compare(a.group, b.group), cmp.Compare(a.key, b.key), cmp.Compare(a.seq, b.seq))
+}
+
+// compareAt compares t with the ticket at position i, reading only the compact arrays.
+func (p *pool) compareAt(t *ticket, i int) int {
+	return cmp.Or(cmp.Compare(t.group, p.grpAt[i]), cmp.Compare(t.key, p.keyAt[i]), cmp.Compare(t.seq, p.seqAt[i]))
+}
+
+// find returns t's position in the order.
+func (p *pool) find(t *ticket) (int, bool) {
+	if !t.inPool {
+		return 0, false
+	}
+	lo, hi := 0, len(p.order)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if p.compareAt(t, mid) > 0 {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo, lo < len(p.order) && p.order[lo] == t
+}
+
+// markAround makes the anchors within reach of position i search this tick.
+func (p *pool) markAround(i int) {
+	for j := max(0, i-p.reach); j <= min(len(p.dirty)-1, i+p.reach); j++ {
+		p.dirty[j] = true
+	}
 }
 
 // markCrossing marks the anchors whose potential matches a step crossing at position i can
@@ -167,47 +268,11 @@ func (p *pool) markCrossing(i int) {
 	}
 }
 
-// markAround makes the anchors within reach of position i search again this tick.
-func (p *pool) markAround(i int32) {
-	for j := max(0, int(i)-p.reach); j <= min(len(p.dirty)-1, int(i)+p.reach); j++ {
-		p.dirty[j] = true
-	}
-}
-
-func compareOrder(a, b *ticket) int {
-	return cmp.Or(cmp.Compare(a.group, b.group), cmp.Compare(a.key, b.key), cmp.Compare(a.seq, b.seq))
-}
-
-// mergeSorted merges sorted b into sorted a.
-func mergeSorted(a, b []*ticket, less func(x, y *ticket) int) []*ticket {
-	if len(a) == 0 {
-		return append(a, b...)
-	}
-	out := make([]*ticket, 0, len(a)+len(b))
-	i, j := 0, 0
-	for i < len(a) && j < len(b) {
-		if less(b[j], a[i]) < 0 {
-			out = append(out, b[j])
-			j++
-		} else {
-			out = append(out, a[i])
-			i++
-		}
-	}
-	out = append(out, a[i:]...)
-	return append(out, b[j:]...)
-}
-
-// claim removes t from the candidates of the rest of this tick.
-func (p *pool) claim(t *ticket) {
-	t.claimed = true
-	i := int(t.pos)
-	if i < 0 || i >= len(p.order) || p.order[i] != t {
-		return
-	}
-	p.right[i] = int32(i + 1)
-	p.left[i+1] = int32(i)
-	p.markAround(int32(i)) // windows that held t now reach one ticket further
+// claimAt removes the ticket at position i from the candidates of the rest of this tick.
+func (p *pool) claimAt(i int32) {
+	p.order[i].claimed = true
+	p.right[i] = i + 1
+	p.left[i+1] = i
 }
 
 // nextRight returns the first unclaimed position at or after i (len(order) if none).
@@ -235,27 +300,28 @@ func (p *pool) nextLeft(i int32) int32 {
 	return root - 1
 }
 
-// window appends to dst up to n unclaimed searching tickets nearest to anchor in the pool
-// order, nearest first, never crossing a partition boundary.
-func (p *pool) window(anchor *ticket, n int, dst []*ticket) []*ticket {
+// window appends to dst (and their positions to pos) up to n unclaimed tickets nearest to the
+// anchor at position a in the pool order, nearest first, never crossing a partition boundary.
+func (p *pool) window(a int32, n int, dst []*ticket, pos []int32) ([]*ticket, []int32) {
 	size := int32(len(p.order))
-	r := p.nextRight(anchor.pos + 1)
-	l := p.nextLeft(anchor.pos - 1)
+	key, grp := p.keyAt[a], p.grpAt[a]
+	r := p.nextRight(a + 1)
+	l := p.nextLeft(a - 1)
 	for len(dst) < n {
-		okR := r < size && p.order[r].group == anchor.group
-		okL := l >= 0 && p.order[l].group == anchor.group
+		okR := r < size && p.grpAt[r] == grp
+		okL := l >= 0 && p.grpAt[l] == grp
 		if !okR && !okL {
 			break
 		}
-		if okR && (!okL || p.order[r].key-anchor.key <= anchor.key-p.order[l].key) {
-			dst = append(dst, p.order[r])
+		if okR && (!okL || p.keyAt[r]-key <= key-p.keyAt[l]) {
+			dst, pos = append(dst, p.order[r]), append(pos, r)
 			r = p.nextRight(r + 1)
 		} else {
-			dst = append(dst, p.order[l])
+			dst, pos = append(dst, p.order[l]), append(pos, l)
 			l = p.nextLeft(l - 1)
 		}
 	}
-	return dst
+	return dst, pos
 }
 
 // orderKey computes a ticket's position in the pool order: the party's average of the
@@ -274,6 +340,81 @@ func (rs *RuleSet) orderKey(t *ticket) (float64, string) {
 		group = t.players[0].more.strs[rs.attrs[rs.groupAttr].slot]
 	}
 	return key, group
+}
+
+// ---- timers
+
+// timer is a request timeout or an expansion step of one ticket.
+type timer struct {
+	at   int64 // Unix nanoseconds
+	t    *ticket
+	step bool
+}
+
+// timerHeap is a binary min-heap on at, typed so that pushing allocates nothing.
+type timerHeap []timer
+
+func (h *timerHeap) push(x timer) {
+	*h = append(*h, x)
+	s := *h
+	for i := len(s) - 1; i > 0; {
+		parent := (i - 1) / 2
+		if s[parent].at <= s[i].at {
+			break
+		}
+		s[parent], s[i] = s[i], s[parent]
+		i = parent
+	}
+}
+
+func (h *timerHeap) pop() timer {
+	s := *h
+	top := s[0]
+	last := len(s) - 1
+	s[0] = s[last]
+	s[last] = timer{}
+	s = s[:last]
+	for i := 0; ; {
+		small, l, r := i, 2*i+1, 2*i+2
+		if l < len(s) && s[l].at < s[small].at {
+			small = l
+		}
+		if r < len(s) && s[r].at < s[small].at {
+			small = r
+		}
+		if small == i {
+			break
+		}
+		s[i], s[small] = s[small], s[i]
+		i = small
+	}
+	*h = s
+	return top
+}
+
+// addTimer schedules a timeout or an expansion step.
+func (p *pool) addTimer(at int64, t *ticket, step bool) {
+	p.timers.push(timer{at: at, t: t, step: step})
+	if len(p.timers) > 2*p.count+4096 {
+		p.pruneTimers()
+	}
+}
+
+// due pops the timers at or before now; the caller checks each against the ticket's current
+// state, since a ticket may have moved on since its timer was set.
+func (p *pool) due(now int64, fn func(timer)) {
+	for len(p.timers) > 0 && p.timers[0].at <= now {
+		fn(p.timers.pop())
+	}
+}
+
+// pruneTimers drops timers of tickets that ended, so the heap stays proportional to the pool.
+func (p *pool) pruneTimers() {
+	live := slices.DeleteFunc(p.timers, func(x timer) bool { return x.t.status.Terminal() })
+	p.timers = nil
+	for _, x := range live {
+		p.timers.push(x)
+	}
 }
 
 // checkParty refuses a party whose own players break a batchDistance rule at its most relaxed,

@@ -106,18 +106,13 @@ var ticketIDPattern = regexp.MustCompile(`^[a-zA-Z0-9.-]+$`)
 type ticket struct {
 	status   TicketStatus
 	seq      uint64 // admission order: ties in age are broken by it
-	entered  uint64 // pool change counter when the ticket (re)entered or its roster changed
 	deadline int64  // request timeout, Unix nanoseconds
 	nextStep int64  // next instant an expansion step applies to a match holding it, Unix ns
-	pos      int32  // index in pool.order during a tick
-	inPool   bool   // present in pool.order and pool.ages
-	claimed  bool   // taken by a potential match during the current tick
-	searched bool   // has been an anchor since it entered
-	crossed  bool   // crossed an expansion step since the last tick
-	nearGap  bool   // a neighbour in the pool order left since the last tick
+	group    int32  // partition of the pool (interned string batchDistance value)
+	inPool   bool   // present in the pool order
+	claimed  bool   // taken by a potential match, or left the search, during this tick
 
 	key     float64 // position in the pool order (see RuleSet.chooseOrdering)
-	group   string  // partition of the pool (string batchDistance value)
 	id      string
 	players []player
 	start   time.Time
