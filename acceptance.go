@@ -196,5 +196,5 @@ func (m *Matchmaker) research(t *ticket) {
 		}
 	}
 	m.pool.enqueue(t)
-	m.pool.addTimer(t.deadline, t, false) // its timeout may have been passed over while it was away
+	m.pool.addTimer(t.deadline, t) // its timeout may have been passed over while it was away
 }

@@ -216,11 +216,12 @@ func BenchmarkBaselineSortKeys(b *testing.B) {
 	}
 }
 
-// BenchmarkMemoryPerTicket reports the heap held per waiting single-player ticket with one
-// numeric attribute, the 1v1 skill case of DESIGN.md §8 (target ≤ 512 B), and with the 5v5
-// rule set's attributes and 8 latencies.
+// BenchmarkMemoryPerTicket reports the heap held per waiting single-player ticket, pool
+// structures and indexes included: with one numeric attribute (the 1v1 skill case of DESIGN.md
+// §8, target ≤ 512 B), with the 5v5 rule set's attributes (a number and a string list) and 8
+// latencies, and with 10 numeric attributes and 8 latencies (perf-reliability §3.3).
 func BenchmarkMemoryPerTicket(b *testing.B) {
-	for _, rsName := range []string{"bench-1v1.json", "bench-5v5.json"} {
+	for _, rsName := range []string{"bench-1v1.json", "bench-5v5.json", "bench-10attrs.json"} {
 		rs := loadBenchRuleSet(b, rsName)
 		b.Run(rsName[6:len(rsName)-5], func(b *testing.B) {
 			const n = 100_000
@@ -230,13 +231,19 @@ func BenchmarkMemoryPerTicket(b *testing.B) {
 				var before, after runtime.MemStats
 				clock := &fakeClock{now: t0}
 				m, _ := New(Config{RuleSet: rs, RequestTimeout: 12 * time.Hour}, WithClock(clock), WithRandom(rand.NewChaCha8([32]byte{9})))
-				pop := &population{r: rand.New(rand.NewPCG(1, 2)), with5: rsName == "bench-5v5.json", single: true}
+				pop := &population{r: rand.New(rand.NewPCG(1, 2)), with5: rsName != "bench-1v1.json", single: true}
 				runtime.GC()
 				runtime.ReadMemStats(&before)
 				b.StartTimer()
 				for i := range n {
 					in := pop.ticket()
 					in.Players[0].Attributes["skill"] = NumberValue(float64(i) * 400) // nobody matches
+					if rsName == "bench-10attrs.json" {
+						delete(in.Players[0].Attributes, "roles")
+						for k := range 9 {
+							in.Players[0].Attributes[fmt.Sprintf("a%d", k)] = NumberValue(float64(k))
+						}
+					}
 					if _, err := m.StartMatchmaking(in); err != nil {
 						b.Fatal(err)
 					}

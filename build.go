@@ -15,13 +15,11 @@ func (m *Matchmaker) tickLocked(now time.Time) {
 	p.reach = m.searchWindow()
 	p.oldestAge = m.rs.algo.ageSelection == "oldest"
 	p.due(now.UnixNano(), func(x timer) {
-		switch {
-		case !x.step:
-			m.expireTicket(now, x.t)
-		case x.t.status == StatusSearching && x.t.nextStep == x.at:
+		if x.t.status == StatusSearching && x.t.nextStep == x.at {
 			p.crossed = append(p.crossed, x.t) // its neighbourhood searches again
 			m.noteSteps(now, x.t)
 		}
+		m.expireTicket(now, x.t)
 	})
 	m.expireProposals(now)
 	m.expireBackfillAcks(now)
@@ -118,7 +116,7 @@ func (m *Matchmaker) noteSteps(now time.Time, t *ticket) {
 	t.nextStep = math.MaxInt64
 	if step := m.rs.nextStep(t.waited(now)); step >= 0 {
 		t.nextStep = t.start.Add(step).UnixNano()
-		m.pool.addTimer(t.nextStep, t, true)
+		m.pool.addTimer(t.nextStep, t)
 	}
 }
 
@@ -202,9 +200,10 @@ func (m *Matchmaker) recordFailure(t *ticket) {
 
 func (t *ticket) metric(rules, idx int) *ruleMetric {
 	if t.metrics == nil {
-		t.metrics = make([]ruleMetric, rules)
+		ms := make([]ruleMetric, rules)
+		t.metrics = &ms
 	}
-	return &t.metrics[idx]
+	return &(*t.metrics)[idx]
 }
 
 // finish applies final-mode evaluation; when the full composition fails it backtracks, dropping
@@ -663,7 +662,10 @@ func (m *Matchmaker) metrics(ts []*ticket) []RuleMetric {
 		out[i].RuleName = r.name
 	}
 	for _, t := range ts {
-		for i, mt := range t.metrics {
+		if t.metrics == nil {
+			continue
+		}
+		for i, mt := range *t.metrics {
 			out[i].PassedCount += int(mt.passed)
 			out[i].FailedCount += int(mt.failed)
 		}

@@ -448,7 +448,7 @@ func (m *Matchmaker) admit(now time.Time, t *ticket) {
 	t.seq = m.seq
 	t.start = now
 	t.deadline = now.Add(m.cfg.RequestTimeout).UnixNano()
-	m.pool.addTimer(t.deadline, t, false)
+	m.pool.addTimer(t.deadline, t)
 	m.tickets[t.id] = t
 	m.pool.enqueue(t)
 	m.stats.Started++

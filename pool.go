@@ -344,11 +344,11 @@ func (rs *RuleSet) orderKey(t *ticket) (float64, string) {
 
 // ---- timers
 
-// timer is a request timeout or an expansion step of one ticket.
+// timer wakes a ticket at its request timeout or its next expansion step; which one is read
+// from the ticket when the timer fires.
 type timer struct {
-	at   int64 // Unix nanoseconds
-	t    *ticket
-	step bool
+	at int64 // Unix nanoseconds
+	t  *ticket
 }
 
 // timerHeap is a binary min-heap on at, typed so that pushing allocates nothing.
@@ -393,8 +393,8 @@ func (h *timerHeap) pop() timer {
 }
 
 // addTimer schedules a timeout or an expansion step.
-func (p *pool) addTimer(at int64, t *ticket, step bool) {
-	p.timers.push(timer{at: at, t: t, step: step})
+func (p *pool) addTimer(at int64, t *ticket) {
+	p.timers.push(timer{at: at, t: t})
 	if len(p.timers) > 2*p.count+4096 {
 		p.pruneTimers()
 	}

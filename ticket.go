@@ -118,9 +118,9 @@ type ticket struct {
 	start   time.Time
 	bf      *backfill // set for backfill tickets
 	matchID string
-	session string // backfill: the game session; completed: the session joined
-	metrics []ruleMetric
-	ending  *ticketEnd // set when the ticket ends
+	session string        // backfill: the game session; completed: the session joined
+	metrics *[]ruleMetric // allocated at the first rule failure
+	ending  *ticketEnd    // set when the ticket ends
 }
 
 // ticketEnd is what a ticket records when it ends.
