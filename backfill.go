@@ -336,6 +336,52 @@ func (m *Matchmaker) RemovePlayers(gameSessionArn string, playerIDs ...string) e
 	return nil
 }
 
+// AddPlayers reports players who joined a game session outside matchmaking (a friend invited
+// through a social platform, say). Each needs its Team; a team may not exceed its maximum. The
+// session's active backfill now counts them, so it never overfills; a proposal formed before is
+// rejected as stale. A player still searching in a ticket leaves that ticket
+// (DUPLICATE_PLAYER). Bad input gets a *ValidationError and changes nothing.
+func (m *Matchmaker) AddPlayers(gameSessionArn string, players ...Player) error {
+	m.mu.Lock()
+	defer m.deliver()
+	defer m.mu.Unlock()
+	if m.closed {
+		return ErrClosed
+	}
+	s := m.sessions[gameSessionArn]
+	if s == nil {
+		return ErrNotFound
+	}
+	var p problems
+	joined := m.resolveRoster(players, &p)
+	counts := make([]int, len(m.rs.teams))
+	for _, pl := range append(slices.Clone(s.roster), joined...) {
+		if pl.teamIdx >= 0 {
+			counts[pl.teamIdx]++
+		}
+	}
+	for i, n := range counts {
+		if limit := int(m.rs.loosest(m.rs.teams[i].maxParam)); n > limit {
+			p.add("Players", "team %q would have %d players, more than its maximum %d", m.rs.teams[i].name, n, limit)
+		}
+	}
+	for i, pl := range joined {
+		if slices.ContainsFunc(s.roster, func(r player) bool { return r.id == pl.id }) {
+			p.add("Players["+itoa(i)+"].PlayerId", "player %q is already in game session %q", pl.id, gameSessionArn)
+		}
+	}
+	if err := p.err("AddPlayers"); err != nil {
+		return err
+	}
+	now := m.clock.Now()
+	m.setRoster(now, s, append(slices.Clone(s.roster), joined...))
+	if t := s.backfill; t != nil && !t.status.Terminal() {
+		t.players = append(slices.Clone(s.roster), pendingRoster(t.bf)...)
+		m.pool.touch(t)
+	}
+	return nil
+}
+
 // setRoster replaces a session's roster. A player now in this game leaves any other session
 // and ends any ticket of theirs that is still searching (DUPLICATE_PLAYER). Requires m.mu.
 func (m *Matchmaker) setRoster(now time.Time, s *session, roster []player) {

@@ -228,3 +228,26 @@ func TestBackfillRequestValidation(t *testing.T) {
 	_, err = h.m.DescribeGameSession("gs")
 	assert.ErrorIs(t, err, ErrNotFound, "a refused request registers nothing")
 }
+
+// A friend joins through the game while the backfill is open: the backfill counts them and
+// does not overfill the team.
+func TestBackfillCountsPlayersWhoJoinedDirectly(t *testing.T) {
+	h := newHarness(t, "testdata/rulesets/2v2.json", Config{})
+	_, err := h.m.StartMatchBackfill(StartMatchBackfillInput{TicketID: "bf", GameSessionArn: "gs", Players: []Player{
+		{PlayerID: "a", Team: "red", Attributes: num("skill", 1000)},
+		{PlayerID: "b", Team: "blue", Attributes: num("skill", 1000)}, {PlayerID: "c", Team: "blue", Attributes: num("skill", 1000)}}})
+	require.NoError(t, err)
+	h.tick(0)
+	var ve *ValidationError
+	require.ErrorAs(t, h.m.AddPlayers("gs", Player{PlayerID: "x", Team: "blue", Attributes: num("skill", 1000)}), &ve,
+		"blue is full")
+	assert.Equal(t, "Players", ve.Problems[0].Path)
+	require.NoError(t, h.m.AddPlayers("gs", Player{PlayerID: "friend", Team: "red", Attributes: num("skill", 1000)}))
+	gs, err := h.m.DescribeGameSession("gs")
+	require.NoError(t, err)
+	assert.Equal(t, uint64(2), gs.Version)
+	h.start("stranger", player1("s", num("skill", 1000)))
+	assert.Empty(t, matches(h.tick(1)), "the session is full: nobody is backfilled")
+	assert.Equal(t, StatusSearching, h.status("stranger"))
+	assert.ErrorIs(t, h.m.AddPlayers("nope", Player{PlayerID: "z", Team: "red"}), ErrNotFound)
+}

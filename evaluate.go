@@ -327,6 +327,15 @@ func (c *checker) collection(pm *potential, r *rule, final bool) verdict {
 	if r.maxCount >= 0 {
 		hi = c.num(r.maxCount)
 	}
+	out := c.collectionCounts(pm, r, final, lo, hi)
+	if out == pass && c.ev.sawUndef { // a set over a still-empty team is not known yet
+		return unsettled(final)
+	}
+	return out
+}
+
+// collectionCounts applies a collection rule's operation to the sets in c.sets.
+func (c *checker) collectionCounts(pm *potential, r *rule, final bool, lo, hi float64) verdict {
 	switch r.collOp {
 	case "intersection":
 		if len(c.sets) == 0 {

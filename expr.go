@@ -576,12 +576,15 @@ type evaluator struct {
 	nums   []float64 // scratch for median
 	strs   []string  // backing store for stringSets results
 	bounds []int     // scratch for stringSets
+	// sawUndef records that stringSets met an undefined value since the last reset.
+	sawUndef bool
 }
 
 // reset starts one rule evaluation; values returned earlier become invalid.
 func (ev *evaluator) reset() {
 	ev.items = ev.items[:0]
 	ev.strs = ev.strs[:0]
+	ev.sawUndef = false
 }
 
 // alloc reserves n arena slots and returns the offset of the first. Callers index the arena by
@@ -798,7 +801,9 @@ func (ev *evaluator) setIntersection(v val, depth int) val {
 	}
 	off := len(ev.items)
 	if v.b == 0 {
-		return listVal(off, 0, 1)
+		// The intersection of no sets (an empty team's) is not known yet: undefined, like the
+		// other aggregates over an empty list.
+		return val{kind: valUndef}
 	}
 	first := ev.elem(v, 0)
 	for i := range int(first.b) {
@@ -875,6 +880,7 @@ func (ev *evaluator) collectSets(v val) {
 		}
 		return
 	default:
+		ev.sawUndef = ev.sawUndef || v.kind == valUndef
 		return
 	}
 	ev.bounds = append(ev.bounds, len(ev.strs))

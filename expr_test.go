@@ -159,8 +159,11 @@ func goValue(ev *evaluator, v val) any {
 // checkShape fails if v does not conform to the static shape s (a number may be undefined).
 func checkShape(t testing.TB, ev *evaluator, v val, s exprShape) {
 	t.Helper()
+	if v.kind == valUndef && (s.depth == 0 && s.elem == valNum || s.depth == 1 && s.elem == valStr) {
+		return // an aggregate (or a set intersection) over an empty list
+	}
 	if s.depth == 0 {
-		if v.kind != s.elem && !(s.elem == valNum && v.kind == valUndef) {
+		if v.kind != s.elem {
 			t.Fatalf("value kind %v, want %v", v.kind, s.elem)
 		}
 		return
@@ -270,7 +273,7 @@ var generalCases = []evalCase{
 	{"set_intersection(flatten(teams[trio].players.attributes[prefs]))", L("B")},
 	{"set_intersection(teams[trio].players.attributes[prefs])", L(L("B"), L("B", "A"), L("B"))},
 	{"set_intersection(teams[red].players[playerId])", L("a", "b")},
-	{"set_intersection(teams[green].players.attributes[prefs])", L()},
+	{"set_intersection(teams[green].players.attributes[prefs])", U}, // no sets yet: not known
 	{"set_intersection(teams[red,blue].players.attributes[mode])", L("x")},
 	{"set_intersection(teams[*].players.attributes[mode])", L()},
 }

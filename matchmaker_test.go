@@ -295,3 +295,17 @@ func TestRepostNewestTicketClock(t *testing.T) {
 	}
 	assert.Equal(t, []time.Duration{40 * time.Second}, at)
 }
+
+// An intersection over a team that is still empty is unknown, not empty: the anchor alone must
+// not fail a minCount rule, or such a rule set could never match anyone.
+func TestIntersectionOverEmptyTeamDoesNotBlockTheAnchor(t *testing.T) {
+	h := newHarness(t, "testdata/rulesets/common-mode.json", Config{})
+	modes := func(ms ...string) Attributes { return Attributes{"modes": StringListValue(ms...)} }
+	h.start("a", player1("pa", modes("ctf", "dm")))
+	h.start("b", player1("pb", modes("koth")))
+	h.start("c", player1("pc", modes("dm")))
+	got := matches(h.tick(0))
+	require.Len(t, got, 1)
+	assert.ElementsMatch(t, []string{"a", "c"}, ticketIDs(got[0]), "a and c share dm; b shares nothing")
+	assert.Equal(t, StatusSearching, h.status("b"))
+}

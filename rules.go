@@ -132,7 +132,7 @@ func (rs *RuleSet) compileRule(o *obj, r *rule, earlier map[string]*rule, p *pro
 		}
 		r.minDist = rs.numParam(o, "minDistance", false, p)
 		r.maxDist = rs.numParam(o, "maxDistance", false, p)
-		if r.minDist < 0 && r.maxDist < 0 {
+		if !o.has("minDistance") && !o.has("maxDistance") {
 			p.add(o.path, "a distance rule needs maxDistance, minDistance or both")
 		}
 		r.agg = o.enum("partyAggregation", defaultPartyAggNum, aggs...)
@@ -159,14 +159,14 @@ func (rs *RuleSet) compileRule(o *obj, r *rule, earlier map[string]*rule, p *pro
 		}
 		r.minCount = rs.numParam(o, "minCount", false, p)
 		r.maxCount = rs.numParam(o, "maxCount", false, p)
-		if r.minCount < 0 && r.maxCount < 0 {
+		if !o.has("minCount") && !o.has("maxCount") {
 			p.add(o.path, "a collection rule needs minCount, maxCount or both")
 		}
 		r.agg = o.enum("partyAggregation", defaultPartyAggColl, "union", "intersection")
 	case RuleLatency:
 		r.maxLatency = rs.numParam(o, "maxLatency", false, p)
 		r.latDistance = rs.numParam(o, "maxDistance", false, p)
-		if r.maxLatency < 0 && r.latDistance < 0 {
+		if !o.has("maxLatency") && !o.has("maxDistance") {
 			p.add(o.path, "a latency rule needs maxLatency, maxDistance or both")
 		}
 		r.distRef = "min"

@@ -182,6 +182,21 @@ func (rs *RuleSet) MaxPlayers() int { return rs.maxPlayers }
 // the balanced strategy and honour only latency and batchDistance rules.
 func (rs *RuleSet) Large() bool { return rs.large }
 
+// RuleInfo names one rule of a rule set and its type.
+type RuleInfo struct {
+	Name string
+	Type RuleType
+}
+
+// Rules returns the rule set's rules, in rule-set order.
+func (rs *RuleSet) Rules() []RuleInfo {
+	out := make([]RuleInfo, len(rs.rules))
+	for i, r := range rs.rules {
+		out[i] = RuleInfo{Name: r.name, Type: r.typ}
+	}
+	return out
+}
+
 // Attributes returns the declared player attributes and their types, in declaration order.
 func (rs *RuleSet) Attributes() map[string]AttributeType {
 	out := make(map[string]AttributeType, len(rs.attrs))

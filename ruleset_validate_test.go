@@ -78,13 +78,13 @@ var invalidCases = []invalidCase{
 
 	// --- numbers
 	{"non-numeric maxDistance", vr(strings.Replace(vRule, `"maxDistance":10`, `"maxDistance":"ten"`, 1)),
-		[]want{{"rules[0].maxDistance", `must be a finite number, got the string "ten"`}, {"rules[0]", "needs maxDistance, minDistance or both"}}},
+		[]want{{"rules[0].maxDistance", `must be a finite number, got the string "ten"`}}},
 	{"non-numeric minPlayers", vt(`{"name":"red","minPlayers":"one","maxPlayers":4}`), []want{{"teams[0].minPlayers", "must be a finite number"}}},
 	{"fractional maxPlayers", vt(`{"name":"red","minPlayers":1,"maxPlayers":4.5}`), []want{{"teams[0].maxPlayers", "must be a whole number"}}},
 	{"NaN as string", vr(strings.Replace(vRule, `"maxDistance":10`, `"maxDistance":"NaN"`, 1)),
-		[]want{{"rules[0].maxDistance", "must be a finite number"}, {"rules[0]", "needs maxDistance"}}},
+		[]want{{"rules[0].maxDistance", "must be a finite number"}}},
 	{"negative maxDistance", vr(strings.Replace(vRule, `"maxDistance":10`, `"maxDistance":-1`, 1)),
-		[]want{{"rules[0].maxDistance", "must not be negative"}, {"rules[0]", "needs maxDistance"}}},
+		[]want{{"rules[0].maxDistance", "must not be negative"}}},
 
 	// --- teams
 	{"min above max", vt(`{"name":"red","minPlayers":5,"maxPlayers":4}`), []want{{"teams[0].minPlayers", "is 5, above maxPlayers 4"}}},

@@ -77,6 +77,9 @@ var stepKinds = map[string]func(payload []byte) (func(*matchmaker.Matchmaker) er
 	"RemovePlayers": request(func(m *matchmaker.Matchmaker, in removePlayersInput) error {
 		return m.RemovePlayers(in.GameSessionArn, in.PlayerIDs...)
 	}),
+	"AddPlayers": request(func(m *matchmaker.Matchmaker, in addPlayersInput) error {
+		return m.AddPlayers(in.GameSessionArn, in.Players...)
+	}),
 }
 
 // request returns a decoder of one kind of step: it reads the payload strictly into a T and
@@ -100,6 +103,13 @@ type ticketRef struct {
 type removePlayersInput struct {
 	GameSessionArn string   `json:"GameSessionArn"`
 	PlayerIDs      []string `json:"PlayerIds"`
+}
+
+// addPlayersInput reports players who joined a game session outside matchmaking (a library
+// extension).
+type addPlayersInput struct {
+	GameSessionArn string              `json:"GameSessionArn"`
+	Players        []matchmaker.Player `json:"Players"`
 }
 
 // loadScenario reads and checks a scenario file.

@@ -9,8 +9,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"regexp"
-	"strconv"
 
 	"github.com/seed-04d22514/matchmaker"
 )
@@ -90,21 +88,13 @@ func unwrapPathError(err error) error {
 	return err
 }
 
-// ruleCount reads the rule count from RuleSet.String, the only place the package exposes it.
-var ruleCount = regexp.MustCompile(`, (\d+) rules\)$`)
-
 // describeRuleSet summarises a rule set in a few words.
 func describeRuleSet(rs *matchmaker.RuleSet) string {
 	size := "small match"
 	if rs.Large() {
 		size = "large match"
 	}
-	rules := ""
-	if m := ruleCount.FindStringSubmatch(rs.String()); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		rules = plural(n, "rule") + ", "
-	}
-	return fmt.Sprintf("%s, %sup to %s, %s", plural(len(rs.Teams()), "team"), rules, plural(rs.MaxPlayers(), "player"), size)
+	return fmt.Sprintf("%s, %s, up to %s, %s", plural(len(rs.Teams()), "team"), plural(len(rs.Rules()), "rule"), plural(rs.MaxPlayers(), "player"), size)
 }
 
 // plural writes a count of nouns: "1 team", "2 teams".

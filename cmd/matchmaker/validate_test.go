@@ -34,7 +34,7 @@ func problemPaths(t *testing.T, stderr, file string) []string {
 
 func TestValidateReportsEveryProblemWithItsPath(t *testing.T) {
 	cases := map[string][]string{
-		"negative-distance.json": {"rules[0].maxDistance", "rules[0]"},
+		"negative-distance.json": {"rules[0].maxDistance"},
 		"bad-expansion.json":     {"expansions[0].target"},
 		"several-problems.json": {"playerAttributes[0].type", "teams[0].minPlayers", "rules[0].measurements[0]",
 			"rules[0].referenceValue", "rules[0].colour"},
