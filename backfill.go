@@ -124,6 +124,7 @@ func (m *Matchmaker) StartMatchBackfill(in StartMatchBackfillInput) (Ticket, err
 		p.add("MaxNewPlayers", "must not be negative")
 	}
 	roster := m.resolveRoster(in.Players, &p)
+	m.checkCapacity(roster, &p)
 	if err := p.err("StartMatchBackfill"); err != nil {
 		return Ticket{}, err
 	}
@@ -146,30 +147,34 @@ func (m *Matchmaker) StartMatchBackfill(in StartMatchBackfillInput) (Ticket, err
 	return m.snapshot(t), nil
 }
 
-// resolveRoster checks a backfill roster: teams known, no player twice, no team over its
-// maximum.
+// resolveRoster checks a backfill roster's players: teams known, no player twice.
 func (m *Matchmaker) resolveRoster(in []Player, p *problems) []player {
 	out := make([]player, 0, len(in))
 	seen := map[string]bool{}
-	counts := make([]int, len(m.rs.teams))
 	for i, pl := range in {
 		path := "Players[" + itoa(i) + "]"
 		if seen[pl.PlayerID] {
 			p.add(path+".PlayerId", "player %q is listed twice", pl.PlayerID)
 		}
 		seen[pl.PlayerID] = true
-		rp := m.rs.resolvePlayer(path, pl, &m.regions, true, p)
-		if rp.teamIdx >= 0 {
-			counts[rp.teamIdx]++
+		out = append(out, m.rs.resolvePlayer(path, pl, &m.regions, true, p))
+	}
+	return out
+}
+
+// checkCapacity reports teams that a roster would fill beyond their maximum.
+func (m *Matchmaker) checkCapacity(roster []player, p *problems) {
+	counts := make([]int, len(m.rs.teams))
+	for _, pl := range roster {
+		if pl.teamIdx >= 0 {
+			counts[pl.teamIdx]++
 		}
-		out = append(out, rp)
 	}
 	for i, n := range counts {
 		if limit := int(m.rs.loosest(m.rs.teams[i].maxParam)); n > limit {
-			p.add("Players", "team %q has %d players, more than its maximum %d", m.rs.teams[i].name, n, limit)
+			p.add("Players", "team %q would have %d players, more than its maximum %d", m.rs.teams[i].name, n, limit)
 		}
 	}
-	return out
 }
 
 func sameRoster(a, b []player) bool {
@@ -316,12 +321,9 @@ func (m *Matchmaker) RemovePlayers(gameSessionArn string, playerIDs ...string) e
 	m.mu.Lock()
 	defer m.deliver()
 	defer m.mu.Unlock()
-	if m.closed {
-		return ErrClosed
-	}
-	s := m.sessions[gameSessionArn]
-	if s == nil {
-		return ErrNotFound
+	s, err := m.sessionLocked(gameSessionArn)
+	if err != nil {
+		return err
 	}
 	var p problems
 	for i, id := range playerIDs {
@@ -345,26 +347,13 @@ func (m *Matchmaker) AddPlayers(gameSessionArn string, players ...Player) error 
 	m.mu.Lock()
 	defer m.deliver()
 	defer m.mu.Unlock()
-	if m.closed {
-		return ErrClosed
-	}
-	s := m.sessions[gameSessionArn]
-	if s == nil {
-		return ErrNotFound
+	s, err := m.sessionLocked(gameSessionArn)
+	if err != nil {
+		return err
 	}
 	var p problems
 	joined := m.resolveRoster(players, &p)
-	counts := make([]int, len(m.rs.teams))
-	for _, pl := range append(slices.Clone(s.roster), joined...) {
-		if pl.teamIdx >= 0 {
-			counts[pl.teamIdx]++
-		}
-	}
-	for i, n := range counts {
-		if limit := int(m.rs.loosest(m.rs.teams[i].maxParam)); n > limit {
-			p.add("Players", "team %q would have %d players, more than its maximum %d", m.rs.teams[i].name, n, limit)
-		}
-	}
+	m.checkCapacity(append(slices.Clone(s.roster), joined...), &p)
 	for i, pl := range joined {
 		if slices.ContainsFunc(s.roster, func(r player) bool { return r.id == pl.id }) {
 			p.add("Players["+itoa(i)+"].PlayerId", "player %q is already in game session %q", pl.id, gameSessionArn)
@@ -380,6 +369,17 @@ func (m *Matchmaker) AddPlayers(gameSessionArn string, players ...Player) error 
 		m.pool.touch(t)
 	}
 	return nil
+}
+
+// sessionLocked returns a known game session. Requires m.mu.
+func (m *Matchmaker) sessionLocked(arn string) (*session, error) {
+	if m.closed {
+		return nil, ErrClosed
+	}
+	if s := m.sessions[arn]; s != nil {
+		return s, nil
+	}
+	return nil, ErrNotFound
 }
 
 // setRoster replaces a session's roster. A player now in this game leaves any other session
