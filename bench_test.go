@@ -263,3 +263,28 @@ func BenchmarkMemoryPerTicket(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkStartMatchmaking measures admission: one producer queuing single-player 1v1 tickets
+// (validation, attribute resolution, indexes), reported as tickets per second.
+func BenchmarkStartMatchmaking(b *testing.B) {
+	rs := loadBenchRuleSet(b, "bench-1v1.json")
+	clock := &fakeClock{now: t0}
+	m, err := New(Config{RuleSet: rs}, WithClock(clock), WithRandom(rand.NewChaCha8([32]byte{9})), WithMaxTickets(1<<30))
+	if err != nil {
+		b.Fatal(err)
+	}
+	inputs := make([]StartMatchmakingInput, 1<<20) // distinct players: no duplicate cancellations
+	for i := range inputs {
+		inputs[i] = StartMatchmakingInput{Players: []Player{{PlayerID: fmt.Sprintf("p%d", i), Attributes: num("skill", float64(i))}}}
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		in := inputs[i%len(inputs)]
+		if _, err := m.StartMatchmaking(in); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tickets/s")
+}

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -416,7 +417,8 @@ func (m *Matchmaker) StartMatchmaking(in StartMatchmakingInput) (Ticket, error) 
 	}
 	now := m.clock.Now()
 	m.admit(now, t)
-	return m.snapshot(t), nil
+	return Ticket{TicketID: t.id, Status: t.status, StartTime: t.start, Players: slices.Clone(in.Players),
+		EstimatedWaitTime: m.estimatedWait()}, nil
 }
 
 // checkNewTicketID validates a caller-chosen ID and refuses one that is already in use.
@@ -507,10 +509,15 @@ func (m *Matchmaker) snapshot(t *ticket) Ticket {
 	if e := t.ending; e != nil {
 		out.StatusReason, out.StatusMessage, out.EndTime = e.reason, e.message, e.at
 	}
-	if !t.status.Terminal() && m.waitEWMA > 0 {
-		out.EstimatedWaitTime = time.Duration(m.waitEWMA * float64(time.Second))
+	if !t.status.Terminal() {
+		out.EstimatedWaitTime = m.estimatedWait()
 	}
 	return out
+}
+
+// estimatedWait is the recent average wait of matched tickets; zero until there is one.
+func (m *Matchmaker) estimatedWait() time.Duration {
+	return time.Duration(m.waitEWMA * float64(time.Second))
 }
 
 // newID returns a UUID from the configured random source.
