@@ -67,7 +67,9 @@
 // tick costs the ordering plus a bounded search per anchor, never a scan of the pool per ticket,
 // and an anchor that cannot match never keeps another from matching in the same tick. An anchor
 // whose neighbourhood has not changed since it last failed (no arrival, departure, roster change
-// or expansion step within reach) is not searched again: it would fail the same way.
+// or expansion step within reach) is not searched again: it would fail the same way. Timeouts
+// and expansion steps come from a timer heap, so a tick's cost follows what changed, not the
+// size of the pool; README.md has the measured figures.
 //
 // Candidates are added one at a time, each on the first team, fewest players first, where every
 // rule still holds in partial mode. Partial mode (spec §e.2.1) does not reject on what cannot be
@@ -102,6 +104,10 @@
 // ends with [BackfillCancelled]. Results are game-session events: [MatchmakingDataUpdated] with
 // the session's matchmaker data in FlexMatch's shape, [BackfillTimedOut], [BackfillCancelled],
 // [BackfillFailed]; joining tickets get [MatchmakingSucceeded].
+//
+// The host reports players who leave ([Matchmaker.RemovePlayers]) and players who join outside
+// matchmaking, such as an invited friend ([Matchmaker.AddPlayers]); an active backfill counts
+// them at once. A player who queues again while listed in a session leaves that session.
 //
 // With Config.FlexMatchMode WithQueue, every new match is placed in a game session the
 // Matchmaker records. With BackfillMode AUTOMATIC, a session placed with open slots gets a
