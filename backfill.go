@@ -92,8 +92,47 @@ type session struct {
 	auto     bool
 }
 
-// maxGameSessions bounds the sessions the Matchmaker keeps.
-const maxGameSessions = 1 << 16
+// addSession records a game session. At the WithMaxGameSessions bound it forgets the oldest
+// session that has no active backfill; if every session has one, it reports false. Requires m.mu.
+func (m *Matchmaker) addSession(s *session) bool {
+	for len(m.sessions) >= m.opts.maxSessions {
+		if !m.evictIdleSession() {
+			return false
+		}
+	}
+	m.sessions[s.arn] = s
+	m.sessionQueue = append(m.sessionQueue, s)
+	return true
+}
+
+// evictIdleSession forgets the oldest known session without an active backfill.
+func (m *Matchmaker) evictIdleSession() bool {
+	for range len(m.sessionQueue) {
+		s := m.sessionQueue[0]
+		m.sessionQueue[0] = nil
+		m.sessionQueue = m.sessionQueue[1:]
+		switch {
+		case m.sessions[s.arn] != s: // ended already
+		case s.backfill != nil && !s.backfill.status.Terminal():
+			m.sessionQueue = append(m.sessionQueue, s) // busy: keep it
+		default:
+			m.forgetSession(s)
+			m.opts.logger.Debug("matchmaker: forgot idle game session at the session limit", "gameSessionArn", s.arn)
+			return true
+		}
+	}
+	return false
+}
+
+// forgetSession drops a session and its roster index.
+func (m *Matchmaker) forgetSession(s *session) {
+	for _, p := range s.roster {
+		if m.sessionOf[p.id] == s {
+			delete(m.sessionOf, p.id)
+		}
+	}
+	delete(m.sessions, s.arn)
+}
 
 func (m *Matchmaker) configurationArn() string {
 	return "arn:matchmaker:local::matchmakingconfiguration/" + m.cfg.Name
@@ -128,16 +167,15 @@ func (m *Matchmaker) StartMatchBackfill(in StartMatchBackfillInput) (Ticket, err
 	if err := p.err("StartMatchBackfill"); err != nil {
 		return Ticket{}, err
 	}
-	s := m.sessions[in.GameSessionArn]
-	if s == nil {
-		if len(m.sessions) >= maxGameSessions {
-			return Ticket{}, ErrLimit
-		}
-		s = &session{arn: in.GameSessionArn}
-		m.sessions[s.arn] = s
-	}
 	if m.pool.backfills+1 > m.opts.maxBackfills || m.pool.size()+1 > m.opts.maxTickets {
 		return Ticket{}, ErrLimit
+	}
+	s := m.sessions[in.GameSessionArn]
+	if s == nil {
+		s = &session{arn: in.GameSessionArn}
+		if !m.addSession(s) {
+			return Ticket{}, ErrLimit
+		}
 	}
 	now := m.clock.Now()
 	if !sameRoster(s.roster, roster) {
@@ -451,12 +489,7 @@ func (m *Matchmaker) EndGameSession(gameSessionArn string) error {
 		s.auto = false
 		m.endTicket(m.clock.Now(), t, StatusCancelled, ReasonCancelled, "Game session ended.")
 	}
-	for _, p := range s.roster {
-		if m.sessionOf[p.id] == s {
-			delete(m.sessionOf, p.id)
-		}
-	}
-	delete(m.sessions, gameSessionArn)
+	m.forgetSession(s)
 	return nil
 }
 
@@ -464,17 +497,18 @@ func (m *Matchmaker) EndGameSession(gameSessionArn string) error {
 // backfill if it has open slots.
 func (m *Matchmaker) placeSession(now time.Time, pr *proposal) string {
 	arn := "arn:matchmaker:local::gamesession/" + m.cfg.Name + "/" + pr.id
-	if len(m.sessions) >= maxGameSessions {
-		return arn // placed, but not tracked: backfill for it is refused as unknown
-	}
 	s := &session{arn: arn, matchID: pr.id, auto: m.cfg.BackfillMode == BackfillAutomatic, version: 1}
+	if !m.addSession(s) {
+		m.opts.logger.Warn("matchmaker: every known game session has an active backfill; new session not tracked",
+			"gameSessionArn", arn, "limit", m.opts.maxSessions)
+		return arn
+	}
 	for _, t := range pr.members {
 		s.roster = append(s.roster, t.players...)
 	}
 	for _, p := range s.roster {
 		m.sessionOf[p.id] = s
 	}
-	m.sessions[arn] = s
 	if s.auto && m.hasOpenSlots(s.roster) {
 		m.newBackfill(now, s, "", 0, true)
 	}

@@ -251,3 +251,46 @@ func TestBackfillCountsPlayersWhoJoinedDirectly(t *testing.T) {
 	assert.Equal(t, StatusSearching, h.status("stranger"))
 	assert.ErrorIs(t, h.m.AddPlayers("nope", Player{PlayerID: "z", Team: "red"}), ErrNotFound)
 }
+
+// At the session limit the oldest idle session is forgotten; a session with an active backfill
+// is kept, and when every session is busy a new backfill is refused with ErrLimit.
+func TestGameSessionLimitForgetsIdleSessions(t *testing.T) {
+	h := newHarness(t, "testdata/rulesets/lobby-2-4.json", Config{FlexMatchMode: WithQueue}, WithMaxGameSessions(2))
+	full := func(prefix string) []Player { // a full roster: the backfill stays active, unmatched
+		var ps []Player
+		for i := range 4 {
+			ps = append(ps, Player{PlayerID: fmt.Sprintf("%s%d", prefix, i), Team: "players"})
+		}
+		return ps
+	}
+	_, err := h.m.StartMatchBackfill(StartMatchBackfillInput{GameSessionArn: "busy", Players: full("r")})
+	require.NoError(t, err)
+	for i := range 3 { // three matches place three sessions
+		h.start(fmt.Sprintf("a%d", i), player1(fmt.Sprintf("a%d", i), nil))
+		h.start(fmt.Sprintf("b%d", i), player1(fmt.Sprintf("b%d", i), nil))
+		h.start(fmt.Sprintf("c%d", i), player1(fmt.Sprintf("c%d", i), nil))
+		h.start(fmt.Sprintf("d%d", i), player1(fmt.Sprintf("d%d", i), nil))
+		h.tick(float64(i))
+	}
+	_, err = h.m.DescribeGameSession("busy")
+	require.NoError(t, err, "a session with an active backfill is never forgotten")
+	h.m.mu.Lock()
+	n := len(h.m.sessions)
+	h.m.mu.Unlock()
+	assert.Equal(t, 2, n)
+	_, err = h.m.StartMatchBackfill(StartMatchBackfillInput{GameSessionArn: "busy-2", Players: full("s")})
+	require.NoError(t, err, "the idle placed session makes room")
+	_, err = h.m.StartMatchBackfill(StartMatchBackfillInput{GameSessionArn: "busy-3", Players: full("u")})
+	assert.ErrorIs(t, err, ErrLimit, "both known sessions have active backfills")
+}
+
+func TestEndedTicketsAreBounded(t *testing.T) {
+	h := newHarness(t, "testdata/rulesets/gomoku.json", Config{}, WithMaxTickets(3))
+	for i := range 5 {
+		h.start(fmt.Sprintf("t%d", i), player1(fmt.Sprintf("p%d", i), nil))
+		require.NoError(t, h.m.StopMatchmaking(fmt.Sprintf("t%d", i)))
+	}
+	h.tick(1)
+	assert.Empty(t, h.m.DescribeMatchmaking("t0", "t1"), "the oldest ended tickets are forgotten first")
+	assert.Len(t, h.m.DescribeMatchmaking("t2", "t3", "t4"), 3)
+}

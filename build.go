@@ -606,7 +606,7 @@ func (m *Matchmaker) finishTicket(now time.Time, t *ticket, status TicketStatus,
 // purgeEnded forgets tickets that ended longer ago than the retention period.
 func (m *Matchmaker) purgeEnded(now time.Time) {
 	cut := 0
-	for cut < len(m.ended) && now.Sub(m.ended[cut].ending.at) >= m.opts.retention {
+	for cut < len(m.ended) && (now.Sub(m.ended[cut].ending.at) >= m.opts.retention || len(m.ended)-cut > m.opts.maxTickets) {
 		t := m.ended[cut]
 		if m.tickets[t.id] == t {
 			delete(m.tickets, t.id)

@@ -91,6 +91,7 @@ type options struct {
 	window       int
 	maxTickets   int
 	maxBackfills int
+	maxSessions  int
 	retention    time.Duration
 }
 
@@ -127,8 +128,13 @@ func WithMaxTickets(n int) Option { return func(o *options) { o.maxTickets = n }
 // WithMaxBackfills bounds the active backfill tickets. Default: 65,536.
 func WithMaxBackfills(n int) Option { return func(o *options) { o.maxBackfills = n } }
 
-// WithTicketRetention sets how long DescribeMatchmaking still reports a ticket after it ended.
-// Default: 10 minutes.
+// WithMaxGameSessions bounds the game sessions the Matchmaker remembers (those its matches
+// placed, and those named in backfill requests). At the bound it forgets the oldest session
+// without an active backfill. Default: 65,536.
+func WithMaxGameSessions(n int) Option { return func(o *options) { o.maxSessions = n } }
+
+// WithTicketRetention sets how long DescribeMatchmaking still reports a ticket after it ended;
+// at most WithMaxTickets ended tickets are kept, the oldest forgotten first. Default: 10 minutes.
 func WithTicketRetention(d time.Duration) Option { return func(o *options) { o.retention = d } }
 
 // Stats is a snapshot of a Matchmaker's counters.
@@ -163,27 +169,28 @@ type Matchmaker struct {
 
 	running atomic.Bool
 
-	mu        sync.Mutex // guards everything below
-	closed    bool
-	tickets   map[string]*ticket // active and recently ended tickets
-	players   map[string]*ticket // active ticket of each player
-	pool      *pool
-	regions   regions
-	chk       *checker
-	pm        *potential
-	cands     []*ticket // search scratch: an anchor's candidates
-	candPos   []int32   // and their positions in the pool order
-	teamOrder []int     // search scratch
-	seq       uint64    // admission counter
-	eventSeq  uint64
-	outbox    []Event
-	ended     []*ticket // ended tickets, in end order, for retention
-	pending   map[string]*proposal
-	sessions  map[string]*session
-	sessionOf map[string]*session // the game session each rostered player is in
-	acked     []*ticket           // backfills that require acknowledgement
-	stats     Stats
-	waitEWMA  float64 // seconds
+	mu           sync.Mutex // guards everything below
+	closed       bool
+	tickets      map[string]*ticket // active and recently ended tickets
+	players      map[string]*ticket // active ticket of each player
+	pool         *pool
+	regions      regions
+	chk          *checker
+	pm           *potential
+	cands        []*ticket // search scratch: an anchor's candidates
+	candPos      []int32   // and their positions in the pool order
+	teamOrder    []int     // search scratch
+	seq          uint64    // admission counter
+	eventSeq     uint64
+	outbox       []Event
+	ended        []*ticket // ended tickets, in end order, for retention
+	pending      map[string]*proposal
+	sessions     map[string]*session
+	sessionOf    map[string]*session // the game session each rostered player is in
+	sessionQueue []*session          // known sessions, oldest first, for eviction at the limit
+	acked        []*ticket           // backfills that require acknowledgement
+	stats        Stats
+	waitEWMA     float64 // seconds
 
 	deliverMu sync.Mutex // serialises delivery so subscribers see events in Seq order
 	hub       *hub
@@ -192,7 +199,7 @@ type Matchmaker struct {
 // New checks cfg and returns a Matchmaker ready for requests. It starts no goroutine.
 func New(cfg Config, opts ...Option) (*Matchmaker, error) {
 	o := options{clock: systemClock{}, tickInterval: time.Second, random: rand.Reader,
-		subBuffer: 1 << 16, maxTickets: 1 << 20, maxBackfills: 1 << 16, retention: 10 * time.Minute}
+		subBuffer: 1 << 16, maxTickets: 1 << 20, maxBackfills: 1 << 16, maxSessions: 1 << 16, retention: 10 * time.Minute}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -270,7 +277,7 @@ func (c *Config) normalise(o *options) error {
 	if o.subBuffer < 1 {
 		p.add("WithSubscriberBuffer", "must be at least 1")
 	}
-	if o.window < 0 || o.maxTickets < 1 || o.maxBackfills < 0 || o.retention < 0 {
+	if o.window < 0 || o.maxTickets < 1 || o.maxBackfills < 0 || o.maxSessions < 1 || o.retention < 0 {
 		p.add("options", "search window, limits and retention must not be negative")
 	}
 	if o.clock == nil || o.random == nil {
@@ -547,8 +554,14 @@ func (m *Matchmaker) deliver() {
 	batch := m.outbox
 	m.outbox = nil
 	m.mu.Unlock()
-	if len(batch) > 0 {
-		m.hub.publish(batch)
+	if len(batch) == 0 {
+		return
+	}
+	_, before := m.hub.stats()
+	m.hub.publish(batch)
+	if _, after := m.hub.stats(); after > before {
+		m.opts.logger.Warn("matchmaker: subscriber fell behind and was ended with ErrSlowSubscriber",
+			"subscribers", int(after-before), "buffer", m.opts.subBuffer)
 	}
 }
 
