@@ -157,14 +157,17 @@ func (m *Matchmaker) expireProposals(now time.Time) {
 	}
 }
 
-// dropFromProposal fails the proposal that t, now ending for another reason, belonged to.
+// dropFromProposal ends the proposal that t, now ending for another reason (stopped, timed
+// out, replaced, a duplicate request), belonged to. Nobody rejected the match, so every other
+// ticket returns to the search; AcceptMatchCompleted reports "Cancelled".
 func (m *Matchmaker) dropFromProposal(now time.Time, pr *proposal, t *ticket) {
-	m.failProposal(now, pr, "Rejected", t)
+	m.failProposal(now, pr, "Cancelled", t)
 }
 
-// failProposal ends a proposal. Tickets whose players all accepted, and a backfill ticket,
-// return to the search with their original start time; the others are cancelled. except, if
-// set, is a ticket its caller is already ending.
+// failProposal ends a proposal. After a rejection or a timeout, tickets whose players all
+// accepted, and a backfill ticket, return to the search with their original start time, and
+// the others are cancelled. When the proposal ends because its ticket except ended for another
+// reason, every other ticket returns to the search.
 func (m *Matchmaker) failProposal(now time.Time, pr *proposal, acceptance string, except *ticket) {
 	delete(m.pending, pr.id)
 	m.emit(now, &AcceptMatchCompleted{MatchID: pr.id, Tickets: m.acceptanceTickets(pr), Acceptance: acceptance})
@@ -175,16 +178,17 @@ func (m *Matchmaker) failProposal(now time.Time, pr *proposal, acceptance string
 	for _, t := range pr.members {
 		switch {
 		case t == except:
-		case t.bf != nil || m.ticketAccepted(pr, t):
-			m.research(t)
+		case except != nil || t.bf != nil || m.ticketAccepted(pr, t):
+			m.research(now, t)
 		default:
 			m.endTicket(now, t, StatusCancelled, reason, msg)
 		}
 	}
 }
 
-// research returns a ticket to the pool; it enters the search again at the next tick.
-func (m *Matchmaker) research(t *ticket) {
+// research returns a ticket to the pool; it enters the search again at the next tick, unless
+// its request timeout passed while it was away, in which case it times out now.
+func (m *Matchmaker) research(now time.Time, t *ticket) {
 	if t.status.Terminal() {
 		return
 	}
@@ -196,5 +200,6 @@ func (m *Matchmaker) research(t *ticket) {
 		}
 	}
 	m.pool.enqueue(t)
-	m.pool.addTimer(t.deadline, t) // its timeout may have been passed over while it was away
+	m.pool.addTimer(t.deadline, t)
+	m.expireTicket(now, t)
 }

@@ -22,6 +22,7 @@ package matchmaker
 
 import (
 	"cmp"
+	"log/slog"
 	"slices"
 	"time"
 )
@@ -102,6 +103,9 @@ func (m *Matchmaker) addSession(s *session) bool {
 	}
 	m.sessions[s.arn] = s
 	m.sessionQueue = append(m.sessionQueue, s)
+	if len(m.sessionQueue) > 2*len(m.sessions)+64 { // drop the entries of ended sessions
+		m.sessionQueue = slices.DeleteFunc(m.sessionQueue, func(q *session) bool { return m.sessions[q.arn] != q })
+	}
 	return true
 }
 
@@ -117,7 +121,7 @@ func (m *Matchmaker) evictIdleSession() bool {
 			m.sessionQueue = append(m.sessionQueue, s) // busy: keep it
 		default:
 			m.forgetSession(s)
-			m.opts.logger.Debug("matchmaker: forgot idle game session at the session limit", "gameSessionArn", s.arn)
+			m.log(slog.LevelDebug, "matchmaker: forgot idle game session at the session limit", "gameSessionArn", s.arn)
 			return true
 		}
 	}
@@ -141,13 +145,14 @@ func (m *Matchmaker) configurationArn() string {
 // StartMatchBackfill starts looking for players to fill a game session's open slots. A session
 // has one active backfill: a new request replaces the old one, which ends with
 // BackfillCancelled (reason REPLACED). Bad input gets a *ValidationError and changes nothing.
-func (m *Matchmaker) StartMatchBackfill(in StartMatchBackfillInput) (Ticket, error) {
+func (m *Matchmaker) StartMatchBackfill(in StartMatchBackfillInput) (_ Ticket, err error) {
 	m.mu.Lock()
 	defer m.deliver()
 	defer m.mu.Unlock()
 	if m.closed {
 		return Ticket{}, ErrClosed
 	}
+	defer m.undoRegionsOnError(m.regions.mark(), &err)
 	var p problems
 	m.checkNewTicketID(in.TicketID, &p)
 	switch {
@@ -167,10 +172,14 @@ func (m *Matchmaker) StartMatchBackfill(in StartMatchBackfillInput) (Ticket, err
 	if err := p.err("StartMatchBackfill"); err != nil {
 		return Ticket{}, err
 	}
-	if m.pool.backfills+1 > m.opts.maxBackfills || m.pool.size()+1 > m.opts.maxTickets {
+	s := m.sessions[in.GameSessionArn]
+	replacing := 0 // a new request replaces the session's active backfill: no net growth
+	if s != nil && s.backfill != nil && !s.backfill.status.Terminal() {
+		replacing = 1
+	}
+	if m.pool.backfills+1-replacing > m.opts.maxBackfills || m.pool.size()+1-replacing > m.opts.maxTickets {
 		return Ticket{}, ErrLimit
 	}
-	s := m.sessions[in.GameSessionArn]
 	if s == nil {
 		s = &session{arn: in.GameSessionArn}
 		if !m.addSession(s) {
@@ -300,12 +309,13 @@ func (m *Matchmaker) AcknowledgeBackfill(ticketID string) (AcknowledgeBackfillOu
 	out := AcknowledgeBackfillOutput{GameSessionArn: s.arn}
 	pending := bf.pending
 	bf.pending = nil
+	version := s.version // committing bumps it; every pending proposal is judged against this one
 	for _, pr := range pending {
 		joining := joiners(pr)
-		if pr.version != s.version {
+		if pr.version != version {
 			for _, j := range joining {
 				out.Rejected = append(out.Rejected, j.id)
-				m.research(j)
+				m.research(now, j)
 			}
 			continue
 		}
@@ -364,6 +374,9 @@ func (m *Matchmaker) RemovePlayers(gameSessionArn string, playerIDs ...string) e
 		return err
 	}
 	var p problems
+	if len(playerIDs) == 0 {
+		p.add("PlayerIds", "must list at least one player")
+	}
 	for i, id := range playerIDs {
 		if !slices.ContainsFunc(s.roster, func(pl player) bool { return pl.id == id }) {
 			p.add("PlayerIds["+itoa(i)+"]", "player %q is not in game session %q", id, gameSessionArn)
@@ -381,7 +394,7 @@ func (m *Matchmaker) RemovePlayers(gameSessionArn string, playerIDs ...string) e
 // session's active backfill now counts them, so it never overfills; a proposal formed before is
 // rejected as stale. A player still searching in a ticket leaves that ticket
 // (DUPLICATE_PLAYER). Bad input gets a *ValidationError and changes nothing.
-func (m *Matchmaker) AddPlayers(gameSessionArn string, players ...Player) error {
+func (m *Matchmaker) AddPlayers(gameSessionArn string, players ...Player) (err error) {
 	m.mu.Lock()
 	defer m.deliver()
 	defer m.mu.Unlock()
@@ -389,7 +402,11 @@ func (m *Matchmaker) AddPlayers(gameSessionArn string, players ...Player) error 
 	if err != nil {
 		return err
 	}
+	defer m.undoRegionsOnError(m.regions.mark(), &err)
 	var p problems
+	if len(players) == 0 {
+		p.add("Players", "must list at least one player")
+	}
 	joined := m.resolveRoster(players, &p)
 	m.checkCapacity(append(slices.Clone(s.roster), joined...), &p)
 	for i, pl := range joined {
@@ -499,7 +516,7 @@ func (m *Matchmaker) placeSession(now time.Time, pr *proposal) string {
 	arn := "arn:matchmaker:local::gamesession/" + m.cfg.Name + "/" + pr.id
 	s := &session{arn: arn, matchID: pr.id, auto: m.cfg.BackfillMode == BackfillAutomatic, version: 1}
 	if !m.addSession(s) {
-		m.opts.logger.Warn("matchmaker: every known game session has an active backfill; new session not tracked",
+		m.log(slog.LevelWarn, "matchmaker: every known game session has an active backfill; new session not tracked",
 			"gameSessionArn", arn, "limit", m.opts.maxSessions)
 		return arn
 	}
@@ -524,7 +541,7 @@ func (m *Matchmaker) completeBackfill(now time.Time, pr *proposal) {
 	bt := pr.backfill
 	bf, s := bt.bf, bt.bf.session
 	if pr.version != s.version {
-		m.rejectStale(pr)
+		m.rejectStale(now, pr)
 		return
 	}
 	if !bf.ackDeadline.IsZero() {
@@ -535,7 +552,7 @@ func (m *Matchmaker) completeBackfill(now time.Time, pr *proposal) {
 		}
 		bf.pending = append(bf.pending, pr)
 		bt.players = append(slices.Clone(s.roster), pendingRoster(bf)...)
-		m.research(bt)
+		m.research(now, bt)
 		return
 	}
 	m.commitJoiners(now, pr, s)
@@ -574,12 +591,12 @@ func (m *Matchmaker) commitJoiners(now time.Time, pr *proposal, s *session) {
 }
 
 // rejectStale returns the tickets of a proposal formed against an outdated roster to the pool.
-func (m *Matchmaker) rejectStale(pr *proposal) {
+func (m *Matchmaker) rejectStale(now time.Time, pr *proposal) {
 	for _, t := range pr.members {
 		if t.bf != nil {
 			t.players = append(slices.Clone(t.bf.session.roster), pendingRoster(t.bf)...)
 		}
-		m.research(t)
+		m.research(now, t)
 	}
 }
 
@@ -588,7 +605,7 @@ func (m *Matchmaker) endBackfill(now time.Time, t *ticket, status TicketStatus, 
 	bf, s := t.bf, t.bf.session
 	for _, pr := range bf.pending {
 		for _, j := range joiners(pr) {
-			m.research(j)
+			m.research(now, j)
 		}
 	}
 	bf.pending = nil

@@ -167,8 +167,11 @@
 //     middle two; an aggregate over an empty list is undefined and fails in final mode (count and
 //     sum give 0).
 //   - Acceptance: a rejection or timeout returns tickets whose players all accepted to the
-//     search and cancels the others (reasons ACCEPTANCE_REJECTED, ACCEPTANCE_TIMED_OUT);
-//     AcceptMatchCompleted.Acceptance is "Accepted", "Rejected" or "TimedOut".
+//     search and cancels the others (reasons ACCEPTANCE_REJECTED, ACCEPTANCE_TIMED_OUT); when a
+//     ticket of a proposed match ends for another reason (stopped, replaced, a duplicate request),
+//     the others return to the search. AcceptMatchCompleted.Acceptance is "Accepted",
+//     "Rejected", "TimedOut" or "Cancelled". A ticket whose request timeout passed while it
+//     waited for acceptance times out when the proposal fails, rather than searching again.
 //   - FlexMatchMode defaults to STANDALONE: an embedded matchmaker hands matches to its host.
 //     WITH_QUEUE places matches at once in a generated game session.
 //   - StopMatchmaking on a cancelled ticket succeeds; on another ended ticket it fails with

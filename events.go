@@ -79,7 +79,8 @@ type AcceptMatch struct {
 	Tickets []EventTicket
 }
 
-// AcceptMatchCompleted reports the end of acceptance: "Accepted", "Rejected" or "TimedOut".
+// AcceptMatchCompleted reports the end of acceptance: "Accepted", "Rejected", "TimedOut", or
+// "Cancelled" when a ticket of the match ended for another reason.
 type AcceptMatchCompleted struct {
 	Header
 	MatchID    string

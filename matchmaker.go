@@ -95,17 +95,20 @@ type options struct {
 	retention    time.Duration
 }
 
-// WithClock sets the time source. Default: the system clock.
+// WithClock sets the time source. The Matchmaker calls it with its lock held, so it must not
+// call back into the Matchmaker. Default: the system clock.
 func WithClock(c Clock) Option { return func(o *options) { o.clock = c } }
 
 // WithTickInterval sets how often Run forms matches. Default: 1 s.
 func WithTickInterval(d time.Duration) Option { return func(o *options) { o.tickInterval = d } }
 
-// WithLogger sets a logger for operational messages. Default: none.
+// WithLogger sets a logger for operational messages (a subscriber cut off, a session limit
+// reached). It is called with no lock held. Default: none.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
 // WithRandom sets the source of generated IDs. With a fixed source, the same inputs on the
-// same clock give the same matches, IDs and events. Default: crypto/rand.
+// same clock give the same matches, IDs and events. It is read with the Matchmaker's lock held
+// and must not call back into it. Default: crypto/rand.
 func WithRandom(r io.Reader) Option { return func(o *options) { o.random = r } }
 
 // WithSubscriberBuffer sets how many events may wait for each subscriber before it is ended
@@ -183,6 +186,7 @@ type Matchmaker struct {
 	seq          uint64    // admission counter
 	eventSeq     uint64
 	outbox       []Event
+	logs         []logRecord
 	ended        []*ticket // ended tickets, in end order, for retention
 	pending      map[string]*proposal
 	sessions     map[string]*session
@@ -346,6 +350,7 @@ func (m *Matchmaker) Close() error {
 		return nil
 	}
 	now := m.clock.Now()
+	clear(m.pending) // proposals end with their tickets; none returns to the search
 	for _, t := range m.activeTickets() {
 		m.endTicket(now, t, StatusCancelled, ReasonClosed, "Matchmaker closed.")
 	}
@@ -384,13 +389,14 @@ func (m *Matchmaker) Stats() Stats {
 // of the wrong type, no latency while the rule set has a latency rule) is refused with a
 // *ValidationError naming the field, and changes nothing. A player already in an active ticket
 // moves to this one: the older ticket ends with MatchmakingCancelled (DUPLICATE_PLAYER).
-func (m *Matchmaker) StartMatchmaking(in StartMatchmakingInput) (Ticket, error) {
+func (m *Matchmaker) StartMatchmaking(in StartMatchmakingInput) (_ Ticket, err error) {
 	m.mu.Lock()
 	defer m.deliver()
 	defer m.mu.Unlock()
 	if m.closed {
 		return Ticket{}, ErrClosed
 	}
+	defer m.undoRegionsOnError(m.regions.mark(), &err)
 	var p problems
 	m.checkNewTicketID(in.TicketID, &p)
 	switch n := len(in.Players); {
@@ -412,7 +418,9 @@ func (m *Matchmaker) StartMatchmaking(in StartMatchmakingInput) (Ticket, error) 
 	if len(in.Players) > 0 && !m.rs.partyFits(len(in.Players)) {
 		p.add("Players", "a party of %d cannot fit on any team (largest team holds %d)", len(in.Players), m.rs.largestTeam())
 	}
-	m.pool.checkParty(t, &p)
+	if len(t.players) > 0 {
+		m.pool.checkParty(t, &p)
+	}
 	if err := p.err("StartMatchmaking"); err != nil {
 		return Ticket{}, err
 	}
@@ -426,6 +434,13 @@ func (m *Matchmaker) StartMatchmaking(in StartMatchmakingInput) (Ticket, error) 
 	m.admit(now, t)
 	return Ticket{TicketID: t.id, Status: t.status, StartTime: t.start, Players: slices.Clone(in.Players),
 		EstimatedWaitTime: m.estimatedWait()}, nil
+}
+
+// undoRegionsOnError forgets the regions a refused request added. Requires m.mu.
+func (m *Matchmaker) undoRegionsOnError(mark int, err *error) {
+	if *err != nil {
+		m.regions.rollback(mark)
+	}
 }
 
 // checkNewTicketID validates a caller-chosen ID and refuses one that is already in use.
@@ -546,23 +561,41 @@ func (m *Matchmaker) emit(now time.Time, e Event) {
 	m.outbox = append(m.outbox, e)
 }
 
-// deliver hands queued events to subscribers, in order, outside the state lock.
+// deliver hands queued events to subscribers, in order, outside the state lock, then writes
+// queued log records with no lock held (a logger is user code).
 func (m *Matchmaker) deliver() {
 	m.deliverMu.Lock()
-	defer m.deliverMu.Unlock()
 	m.mu.Lock()
-	batch := m.outbox
-	m.outbox = nil
+	batch, logs := m.outbox, m.logs
+	m.outbox, m.logs = nil, nil
 	m.mu.Unlock()
-	if len(batch) == 0 {
-		return
+	var cut uint64
+	if len(batch) > 0 {
+		_, before := m.hub.stats()
+		m.hub.publish(batch)
+		_, after := m.hub.stats()
+		cut = after - before
 	}
-	_, before := m.hub.stats()
-	m.hub.publish(batch)
-	if _, after := m.hub.stats(); after > before {
+	m.deliverMu.Unlock()
+	for _, l := range logs {
+		m.opts.logger.Log(context.Background(), l.level, l.msg, l.args...)
+	}
+	if cut > 0 {
 		m.opts.logger.Warn("matchmaker: subscriber fell behind and was ended with ErrSlowSubscriber",
-			"subscribers", int(after-before), "buffer", m.opts.subBuffer)
+			"subscribers", int(cut), "buffer", m.opts.subBuffer)
 	}
+}
+
+// logRecord is a log message queued under the lock.
+type logRecord struct {
+	level slog.Level
+	msg   string
+	args  []any
+}
+
+// log queues a message for the logger; deliver writes it once no lock is held. Requires m.mu.
+func (m *Matchmaker) log(level slog.Level, msg string, args ...any) {
+	m.logs = append(m.logs, logRecord{level: level, msg: msg, args: args})
 }
 
 // partyFits reports whether a party of n players fits on some team.

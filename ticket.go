@@ -176,9 +176,16 @@ type regions struct {
 	names  []string
 }
 
-func (r *regions) intern(name string) int32 {
+// maxTrackedRegions bounds the distinct region names a Matchmaker tracks across all requests.
+const maxTrackedRegions = 4096
+
+// intern returns the id of a region name, adding it if there is room.
+func (r *regions) intern(name string) (int32, bool) {
 	if id, ok := r.byName[name]; ok {
-		return id
+		return id, true
+	}
+	if len(r.names) >= maxTrackedRegions {
+		return 0, false
 	}
 	if r.byName == nil {
 		r.byName = map[string]int32{}
@@ -186,7 +193,17 @@ func (r *regions) intern(name string) int32 {
 	id := int32(len(r.names))
 	r.byName[name] = id
 	r.names = append(r.names, name)
-	return id
+	return id, true
+}
+
+// mark and rollback undo the regions a refused request added: bad input changes nothing.
+func (r *regions) mark() int { return len(r.names) }
+
+func (r *regions) rollback(mark int) {
+	for _, name := range r.names[mark:] {
+		delete(r.byName, name)
+	}
+	r.names = r.names[:mark]
 }
 
 // resolvePlayer checks one player against the rule set and builds its pool form. It reports
@@ -247,7 +264,12 @@ func (rs *RuleSet) resolvePlayer(path string, in Player, reg *regions, backfill 
 	if len(in.LatencyInMs) > 0 {
 		out.lat = make([]regionLatency, 0, len(in.LatencyInMs))
 		for name, ms := range in.LatencyInMs {
-			out.lat = append(out.lat, regionLatency{region: reg.intern(name), ms: int32(min(ms, 1<<30))})
+			id, ok := reg.intern(name)
+			if !ok {
+				p.add(path+".LatencyInMs", "region %q would exceed the %d distinct regions a matchmaker tracks", name, maxTrackedRegions)
+				continue
+			}
+			out.lat = append(out.lat, regionLatency{region: id, ms: int32(min(ms, 1<<30))})
 		}
 		slices.SortFunc(out.lat, func(a, b regionLatency) int { return int(a.region - b.region) })
 	}
