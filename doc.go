@@ -51,6 +51,9 @@
 // [MatchmakingCancelled], reason DUPLICATE_PLAYER (FlexMatch sends no event for it). A player
 // who is in a game session the Matchmaker knows and queues again leaves that session's roster.
 //
+// [Matchmaker.Explain] says why a ticket has not matched yet: how many candidates its search
+// considered, which rules rejected it and how often, and where its expansions stand.
+//
 // Tickets go QUEUED, SEARCHING (at the next tick), then REQUIRES_ACCEPTANCE when acceptance is
 // required, and end COMPLETED, CANCELLED, TIMED_OUT or FAILED, each with exactly one terminal
 // event. [Matchmaker.DescribeMatchmaking] reports a ticket until the retention period after it
