@@ -115,7 +115,7 @@ func (m *Matchmaker) searchWindow() int {
 func (m *Matchmaker) noteSteps(now time.Time, t *ticket) {
 	t.nextStep = math.MaxInt64
 	if step := m.rs.nextStep(t.waited(now)); step >= 0 {
-		t.nextStep = t.start.Add(step).UnixNano()
+		t.nextStep = t.start + int64(step)
 		m.pool.addTimer(t.nextStep, t)
 	}
 }
@@ -634,7 +634,7 @@ func (m *Matchmaker) activeTickets() []*ticket {
 // ---- event payloads
 
 func (m *Matchmaker) eventTicket(t *ticket, withTeams bool) EventTicket {
-	et := EventTicket{TicketID: t.id, StartTime: t.start, Players: make([]EventPlayer, len(t.players))}
+	et := EventTicket{TicketID: t.id, StartTime: t.startTime(), Players: make([]EventPlayer, len(t.players))}
 	for i := range t.players {
 		et.Players[i].PlayerID = t.players[i].id
 		if withTeams && t.players[i].teamIdx >= 0 {

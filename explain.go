@@ -50,7 +50,7 @@ func (m *Matchmaker) Explain(ticketID string) (Explanation, error) {
 	if t.ending != nil {
 		end = t.ending.at
 	}
-	age := end.Sub(t.start)
+	age := t.waited(end)
 	ex := Explanation{TicketID: t.id, Status: t.status, Waited: age, Rules: m.metrics([]*ticket{t})}
 	if i, ok := m.pool.find(t); ok && t.status == StatusSearching && len(m.pool.right) == len(m.pool.order)+1 {
 		cands, _ := m.pool.window(int32(i), m.searchWindow(), nil, nil)

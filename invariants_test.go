@@ -272,11 +272,11 @@ func (c *invariantChecker) checkMatch(ev *PotentialMatchCreated) {
 			}
 			seen[p.id] = true
 		}
-		if i == 0 || tk.start.After(newest) {
-			newest = tk.start
+		if start := tk.startTime(); i == 0 || start.After(newest) {
+			newest = start
 		}
-		if i == 0 || tk.start.Before(oldest) {
-			oldest = tk.start
+		if start := tk.startTime(); i == 0 || start.Before(oldest) {
+			oldest = start
 		}
 	}
 	require.LessOrEqual(t, backfills, 1, "at most one backfill ticket per match")

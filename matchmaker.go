@@ -432,7 +432,7 @@ func (m *Matchmaker) StartMatchmaking(in StartMatchmakingInput) (_ Ticket, err e
 	}
 	now := m.clock.Now()
 	m.admit(now, t)
-	return Ticket{TicketID: t.id, Status: t.status, StartTime: t.start, Players: slices.Clone(in.Players),
+	return Ticket{TicketID: t.id, Status: t.status, StartTime: t.startTime(), Players: slices.Clone(in.Players),
 		EstimatedWaitTime: m.estimatedWait()}, nil
 }
 
@@ -470,7 +470,7 @@ func (m *Matchmaker) admit(now time.Time, t *ticket) {
 	}
 	m.seq++
 	t.seq = m.seq
-	t.start = now
+	t.start = now.UnixNano()
 	t.deadline = now.Add(m.cfg.RequestTimeout).UnixNano()
 	m.pool.addTimer(t.deadline, t)
 	m.tickets[t.id] = t
@@ -526,7 +526,7 @@ func (m *Matchmaker) DescribeMatchmaking(ticketIDs ...string) []Ticket {
 }
 
 func (m *Matchmaker) snapshot(t *ticket) Ticket {
-	out := Ticket{TicketID: t.id, Status: t.status, StartTime: t.start, MatchID: t.matchID, GameSessionArn: t.session, Backfill: t.bf != nil,
+	out := Ticket{TicketID: t.id, Status: t.status, StartTime: t.startTime(), MatchID: t.matchID, GameSessionArn: t.session, Backfill: t.bf != nil,
 		Players: m.rs.publicPlayers(t.players, &m.regions, t.matchID != "" || t.bf != nil)}
 	if e := t.ending; e != nil {
 		out.StatusReason, out.StatusMessage, out.EndTime = e.reason, e.message, e.at

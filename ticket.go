@@ -115,7 +115,7 @@ type ticket struct {
 	key     float64 // position in the pool order (see RuleSet.chooseOrdering)
 	id      string
 	players []player
-	start   time.Time
+	start   int64     // admission, Unix nanoseconds
 	bf      *backfill // set for backfill tickets
 	matchID string
 	session string        // backfill: the game session; completed: the session joined
@@ -138,7 +138,10 @@ func (t *ticket) reason() string {
 
 type ruleMetric struct{ passed, failed uint32 }
 
-func (t *ticket) waited(now time.Time) time.Duration { return now.Sub(t.start) }
+func (t *ticket) waited(now time.Time) time.Duration { return time.Duration(now.UnixNano() - t.start) }
+
+// startTime returns when the ticket was admitted, in UTC.
+func (t *ticket) startTime() time.Time { return time.Unix(0, t.start).UTC() }
 
 // player is one player with attributes resolved against the rule set: numbers inline, the
 // other attribute types (rarer, and bigger) behind one pointer.
