@@ -177,7 +177,7 @@ func (m *Matchmaker) StartMatchBackfill(in StartMatchBackfillInput) (_ Ticket, e
 	if s != nil && s.backfill != nil && !s.backfill.status.Terminal() {
 		replacing = 1
 	}
-	if m.pool.backfills+1-replacing > m.opts.maxBackfills || m.pool.size()+1-replacing > m.opts.maxTickets {
+	if m.pool.backfills+1-replacing > m.opts.maxBackfills || m.pool.waiting()+1-replacing > m.opts.maxTickets {
 		return Ticket{}, ErrLimit
 	}
 	if s == nil {
@@ -253,12 +253,14 @@ func (m *Matchmaker) newBackfill(now time.Time, s *session, id string, maxNew in
 // openSlots returns how many players a backfill can still add.
 func (m *Matchmaker) openSlots(t *ticket) int {
 	free := 0
-	counts := make([]int, len(m.rs.teams))
-	for i := range t.players {
-		counts[t.players[i].teamIdx]++
-	}
-	for i, team := range m.rs.teams {
-		free += max(0, int(m.rs.base[team.maxParam].n)-counts[i])
+	for i, team := range m.rs.teams { // no allocation: this runs in the tick's search loops
+		n := 0
+		for j := range t.players {
+			if int(t.players[j].teamIdx) == i {
+				n++
+			}
+		}
+		free += max(0, int(m.rs.base[team.maxParam].n)-n)
 	}
 	if bf := t.bf; bf.maxNew > 0 {
 		free = min(free, bf.maxNew-bf.added-bf.pendingPlayers())

@@ -230,21 +230,18 @@ func (m *Matchmaker) finish(now time.Time) bool {
 // sortCandidates orders m.cands (and their positions) by the rule set's sort rules relative to
 // the anchor, in rule order, keeping the nearest-first order for ties (spec §b.6, §b.7).
 func (m *Matchmaker) sortCandidates(anchor *ticket) {
-	type keyed struct {
-		t    *ticket
-		pos  int32
-		keys [4]float64
-	}
-	ks := make([]keyed, len(m.cands))
+	ks := m.sortScratch[:0]
 	for i, t := range m.cands {
-		ks[i].t, ks[i].pos = t, m.candPos[i]
+		k := sortKeyed{t: t, pos: m.candPos[i]}
 		for j, r := range m.rs.sorts {
-			if j < len(ks[i].keys) {
-				ks[i].keys[j] = m.rs.sortKey(r, anchor, t)
+			if j < len(k.keys) {
+				k.keys[j] = m.rs.sortKey(r, anchor, t)
 			}
 		}
+		ks = append(ks, k)
 	}
-	slices.SortStableFunc(ks, func(a, b keyed) int {
+	m.sortScratch = ks
+	slices.SortStableFunc(ks, func(a, b sortKeyed) int {
 		for j := range a.keys {
 			if c := cmp.Compare(a.keys[j], b.keys[j]); c != 0 {
 				return c
@@ -255,6 +252,14 @@ func (m *Matchmaker) sortCandidates(anchor *ticket) {
 	for i := range ks {
 		m.cands[i], m.candPos[i] = ks[i].t, ks[i].pos
 	}
+}
+
+// sortKeyed is a candidate with its sort-rule keys (the first four sort rules order; later
+// ones would only break ties that are vanishingly rare).
+type sortKeyed struct {
+	t    *ticket
+	pos  int32
+	keys [4]float64
 }
 
 // sortKey returns t's key under sort rule r, smaller first; missing values sort last.

@@ -343,8 +343,8 @@ func (c *invariantChecker) checkState(noRules bool) {
 		require.LessOrEqual(t, live, 1, "one active backfill per session %s", arn)
 	}
 	if noRules && m.pool.backfills == 0 && len(m.pending) == 0 {
-		// One team of 2 to 4 and no rules: after a tick, fewer than 2 players can be waiting
-		// (parties of up to 3 may be stuck only with a full team's worth).
+		// One team of 2 to 4 and no rules: after a tick, the waiting players could not fill
+		// the minimum together with a party that fits, so fewer than 4 can be waiting.
 		require.Less(t, searching, 4, "no starvation: a valid match forms within one tick")
 	}
 }

@@ -180,10 +180,11 @@ type Matchmaker struct {
 	regions      regions
 	chk          *checker
 	pm           *potential
-	cands        []*ticket // search scratch: an anchor's candidates
-	candPos      []int32   // and their positions in the pool order
-	teamOrder    []int     // search scratch
-	seq          uint64    // admission counter
+	cands        []*ticket   // search scratch: an anchor's candidates
+	candPos      []int32     // and their positions in the pool order
+	sortScratch  []sortKeyed // search scratch for sort rules
+	teamOrder    []int       // search scratch
+	seq          uint64      // admission counter
 	eventSeq     uint64
 	outbox       []Event
 	logs         []logRecord
@@ -424,7 +425,7 @@ func (m *Matchmaker) StartMatchmaking(in StartMatchmakingInput) (_ Ticket, err e
 	if err := p.err("StartMatchmaking"); err != nil {
 		return Ticket{}, err
 	}
-	if m.pool.size()+1 > m.opts.maxTickets {
+	if m.pool.waiting()+1 > m.opts.maxTickets {
 		return Ticket{}, ErrLimit
 	}
 	if t.id == "" {

@@ -309,3 +309,29 @@ func TestIntersectionOverEmptyTeamDoesNotBlockTheAnchor(t *testing.T) {
 	assert.ElementsMatch(t, []string{"a", "c"}, ticketIDs(got[0]), "a and c share dm; b shares nothing")
 	assert.Equal(t, StatusSearching, h.status("b"))
 }
+
+// Sort rules order an anchor's candidates: absoluteSort descending prefers the highest level
+// over the nearest one.
+func TestSortRulesOrderCandidates(t *testing.T) {
+	data := []byte(`{"ruleLanguageVersion": "1.0",
+		"playerAttributes": [{"name": "level", "type": "number"}],
+		"teams": [{"name": "red", "minPlayers": 1, "maxPlayers": 1}, {"name": "blue", "minPlayers": 1, "maxPlayers": 1}],
+		"rules": [{"name": "HighFirst", "type": "absoluteSort", "sortDirection": "descending", "sortAttribute": "level"}]}`)
+	clock := &fakeClock{now: t0}
+	m, err := New(Config{RuleSet: MustParseRuleSet(data)}, WithClock(clock))
+	require.NoError(t, err)
+	sub, _ := m.Subscribe()
+	for i, lvl := range []float64{5, 4, 9} {
+		_, err := m.StartMatchmaking(StartMatchmakingInput{TicketID: fmt.Sprintf("t%d", i),
+			Players: []Player{player1(fmt.Sprintf("p%d", i), num("level", lvl))}})
+		require.NoError(t, err)
+	}
+	require.NoError(t, m.Tick(t0))
+	var got []string
+	for len(sub.C()) > 0 {
+		if s, ok := (<-sub.C()).(*MatchmakingSucceeded); ok {
+			got = ticketIDs(s)
+		}
+	}
+	assert.ElementsMatch(t, []string{"t0", "t2"}, got, "level 9 beats the nearer level 4")
+}

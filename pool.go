@@ -46,8 +46,8 @@ type pool struct {
 
 func newPool(rs *RuleSet) *pool { return &pool{rs: rs, groups: map[string]int32{}} }
 
+// waiting counts the tickets queued or searching.
 func (p *pool) waiting() int { return p.count }
-func (p *pool) size() int    { return p.count }
 
 // enqueue adds a ticket that is entering (or re-entering) the search.
 func (p *pool) enqueue(t *ticket) {

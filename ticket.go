@@ -76,7 +76,7 @@ type Ticket struct {
 	Status        TicketStatus
 	StatusReason  string
 	StatusMessage string
-	StartTime     time.Time
+	StartTime     time.Time // when the ticket was admitted, in UTC
 	EndTime       time.Time // zero until the ticket ends
 	// Players lists the ticket's players, with Team set once the ticket has been matched.
 	Players []Player
@@ -127,13 +127,6 @@ type ticket struct {
 type ticketEnd struct {
 	reason, message string
 	at              time.Time
-}
-
-func (t *ticket) reason() string {
-	if t.ending == nil {
-		return ""
-	}
-	return t.ending.reason
 }
 
 type ruleMetric struct{ passed, failed uint32 }
