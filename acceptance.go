@@ -48,9 +48,7 @@ func (m *Matchmaker) needsAcceptance(pr *proposal) bool {
 func (m *Matchmaker) await(now time.Time, pr *proposal) {
 	pr.deadline = now.Add(m.cfg.AcceptanceTimeout)
 	pr.answers = map[string]bool{}
-	for _, t := range pr.members {
-		t.status = StatusRequiresAcceptance
-	}
+	m.awaitAcceptanceLocked(pr.members)
 	m.pending[pr.id] = pr
 }
 
@@ -58,12 +56,10 @@ func (m *Matchmaker) await(now time.Time, pr *proposal) {
 // player has accepted, the match completes; one rejection ends the proposal: tickets whose
 // players all accepted return to the search, the others are cancelled.
 func (m *Matchmaker) AcceptMatch(in AcceptMatchInput) error {
-	m.mu.Lock()
-	defer m.deliver()
-	defer m.mu.Unlock()
-	if m.closed {
-		return ErrClosed
-	}
+	return m.update(func(now time.Time) error { return m.acceptMatchLocked(now, in) })
+}
+
+func (m *Matchmaker) acceptMatchLocked(now time.Time, in AcceptMatchInput) error {
 	var p problems
 	if in.AcceptanceType != Accept && in.AcceptanceType != Reject {
 		p.add("AcceptanceType", "must be ACCEPT or REJECT, got %q", in.AcceptanceType)
@@ -76,10 +72,10 @@ func (m *Matchmaker) AcceptMatch(in AcceptMatchInput) error {
 		if err := p.err("AcceptMatch"); err != nil {
 			return err
 		}
-		return ErrNotFound
+		return &NotFoundError{Kind: "ticket", ID: in.TicketID}
 	}
 	for i, id := range in.PlayerIDs {
-		if !slices.ContainsFunc(t.players, func(pl player) bool { return pl.id == id }) {
+		if !slices.ContainsFunc(t.players, func(pl player) bool { return pl.ID == id }) {
 			p.add("PlayerIds["+itoa(i)+"]", "player %q is not in ticket %q", id, t.id)
 		}
 	}
@@ -88,12 +84,11 @@ func (m *Matchmaker) AcceptMatch(in AcceptMatchInput) error {
 	}
 	pr := m.pending[t.matchID]
 	if t.status != StatusRequiresAcceptance || pr == nil {
-		return &stateError{id: t.id, status: t.status}
+		return &StateError{TicketID: t.id, Status: t.status, Op: "AcceptMatch"}
 	}
 	if t.bf != nil {
 		return nil // the players already in a game session need not accept (spec §e.7)
 	}
-	now := m.clock.Now()
 	for _, id := range in.PlayerIDs {
 		pr.answers[id] = in.AcceptanceType == Accept
 	}
@@ -104,7 +99,7 @@ func (m *Matchmaker) AcceptMatch(in AcceptMatchInput) error {
 	case m.allAccepted(pr):
 		delete(m.pending, pr.id)
 		m.emit(now, &AcceptMatchCompleted{MatchID: pr.id, Tickets: m.acceptanceTickets(pr), Acceptance: "Accepted"})
-		m.complete(now, pr)
+		m.completeMatchLocked(now, pr)
 	}
 	return nil
 }
@@ -120,7 +115,7 @@ func (m *Matchmaker) allAccepted(pr *proposal) bool {
 
 func (m *Matchmaker) ticketAccepted(pr *proposal, t *ticket) bool {
 	for i := range t.players {
-		if !pr.answers[t.players[i].id] {
+		if !pr.answers[t.players[i].ID] {
 			return false
 		}
 	}
@@ -173,33 +168,15 @@ func (m *Matchmaker) failProposal(now time.Time, pr *proposal, acceptance string
 	m.emit(now, &AcceptMatchCompleted{MatchID: pr.id, Tickets: m.acceptanceTickets(pr), Acceptance: acceptance})
 	reason, msg := ReasonAcceptanceReject, "A player rejected the proposed match."
 	if acceptance == "TimedOut" {
-		reason, msg = ReasonAcceptanceTimout, "A player did not accept the proposed match in time."
+		reason, msg = ReasonAcceptanceTimedOut, "A player did not accept the proposed match in time."
 	}
 	for _, t := range pr.members {
 		switch {
 		case t == except:
 		case except != nil || t.bf != nil || m.ticketAccepted(pr, t):
-			m.research(now, t)
+			m.returnToSearchLocked(now, t)
 		default:
-			m.endTicket(now, t, StatusCancelled, reason, msg)
+			m.endTicketLocked(now, t, StatusCancelled, reason, msg)
 		}
 	}
-}
-
-// research returns a ticket to the pool; it enters the search again at the next tick, unless
-// its request timeout passed while it was away, in which case it times out now.
-func (m *Matchmaker) research(now time.Time, t *ticket) {
-	if t.status.Terminal() {
-		return
-	}
-	t.status = StatusSearching
-	t.matchID = ""
-	for i := range t.players {
-		if t.bf == nil {
-			t.players[i].teamIdx = -1
-		}
-	}
-	m.pool.enqueue(t)
-	m.pool.addTimer(t.deadline, t)
-	m.expireTicket(now, t)
 }

@@ -131,8 +131,8 @@ func (m *Matchmaker) evictIdleSession() bool {
 // forgetSession drops a session and its roster index.
 func (m *Matchmaker) forgetSession(s *session) {
 	for _, p := range s.roster {
-		if m.sessionOf[p.id] == s {
-			delete(m.sessionOf, p.id)
+		if m.sessionOf[p.ID] == s {
+			delete(m.sessionOf, p.ID)
 		}
 	}
 	delete(m.sessions, s.arn)
@@ -145,13 +145,11 @@ func (m *Matchmaker) configurationArn() string {
 // StartMatchBackfill starts looking for players to fill a game session's open slots. A session
 // has one active backfill: a new request replaces the old one, which ends with
 // BackfillCancelled (reason REPLACED). Bad input gets a *ValidationError and changes nothing.
-func (m *Matchmaker) StartMatchBackfill(in StartMatchBackfillInput) (_ Ticket, err error) {
-	m.mu.Lock()
-	defer m.deliver()
-	defer m.mu.Unlock()
-	if m.closed {
-		return Ticket{}, ErrClosed
-	}
+func (m *Matchmaker) StartMatchBackfill(in StartMatchBackfillInput) (Ticket, error) {
+	return update(m, func(now time.Time) (Ticket, error) { return m.startMatchBackfillLocked(now, in) })
+}
+
+func (m *Matchmaker) startMatchBackfillLocked(now time.Time, in StartMatchBackfillInput) (_ Ticket, err error) {
 	defer m.undoRegionsOnError(m.regions.mark(), &err)
 	var p problems
 	m.checkNewTicketID(in.TicketID, &p)
@@ -177,16 +175,18 @@ func (m *Matchmaker) StartMatchBackfill(in StartMatchBackfillInput) (_ Ticket, e
 	if s != nil && s.backfill != nil && !s.backfill.status.Terminal() {
 		replacing = 1
 	}
-	if m.pool.backfills+1-replacing > m.opts.maxBackfills || m.pool.waiting()+1-replacing > m.opts.maxTickets {
-		return Ticket{}, ErrLimit
+	if m.pool.backfills+1-replacing > m.opts.maxBackfills {
+		return Ticket{}, &LimitError{Limit: "WithMaxBackfills", Max: m.opts.maxBackfills}
+	}
+	if m.pool.waiting()+1-replacing > m.opts.maxTickets {
+		return Ticket{}, &LimitError{Limit: "WithMaxTickets", Max: m.opts.maxTickets}
 	}
 	if s == nil {
 		s = &session{arn: in.GameSessionArn}
 		if !m.addSession(s) {
-			return Ticket{}, ErrLimit
+			return Ticket{}, &LimitError{Limit: "WithMaxGameSessions", Max: m.opts.maxSessions}
 		}
 	}
-	now := m.clock.Now()
 	if !sameRoster(s.roster, roster) {
 		m.setRoster(now, s, roster)
 	}
@@ -204,34 +204,34 @@ func (m *Matchmaker) resolveRoster(in []Player, p *problems) []player {
 			p.add(path+".PlayerId", "player %q is listed twice", pl.PlayerID)
 		}
 		seen[pl.PlayerID] = true
-		out = append(out, m.rs.resolvePlayer(path, pl, &m.regions, true, p))
+		out = append(out, resolvePlayer(m.rs, path, pl, &m.regions, true, p))
 	}
 	return out
 }
 
 // checkCapacity reports teams that a roster would fill beyond their maximum.
 func (m *Matchmaker) checkCapacity(roster []player, p *problems) {
-	counts := make([]int, len(m.rs.teams))
+	counts := make([]int, m.rs.TeamCount())
 	for _, pl := range roster {
-		if pl.teamIdx >= 0 {
-			counts[pl.teamIdx]++
+		if pl.Team >= 0 {
+			counts[pl.Team]++
 		}
 	}
 	for i, n := range counts {
-		if limit := int(m.rs.loosest(m.rs.teams[i].maxParam)); n > limit {
-			p.add("Players", "team %q would have %d players, more than its maximum %d", m.rs.teams[i].name, n, limit)
+		if limit := m.rs.TeamMaxEver(i); n > limit {
+			p.add("Players", "team %q would have %d players, more than its maximum %d", m.rs.TeamName(i), n, limit)
 		}
 	}
 }
 
 func sameRoster(a, b []player) bool {
-	return slices.EqualFunc(a, b, func(x, y player) bool { return x.id == y.id && x.teamIdx == y.teamIdx })
+	return slices.EqualFunc(a, b, func(x, y player) bool { return x.ID == y.ID && x.Team == y.Team })
 }
 
 // newBackfill creates the session's backfill ticket, replacing any active one. Requires m.mu.
 func (m *Matchmaker) newBackfill(now time.Time, s *session, id string, maxNew int, auto bool) *ticket {
 	if old := s.backfill; old != nil && !old.status.Terminal() {
-		m.endTicket(now, old, StatusCancelled, ReasonReplaced, "Replaced by a newer backfill request.")
+		m.endTicketLocked(now, old, StatusCancelled, ReasonReplaced, "Replaced by a newer backfill request.")
 	}
 	if id == "" {
 		id = m.newID()
@@ -253,14 +253,15 @@ func (m *Matchmaker) newBackfill(now time.Time, s *session, id string, maxNew in
 // openSlots returns how many players a backfill can still add.
 func (m *Matchmaker) openSlots(t *ticket) int {
 	free := 0
-	for i, team := range m.rs.teams { // no allocation: this runs in the tick's search loops
+	for i := range m.rs.TeamCount() { // no allocation: this runs in the tick's search loops
 		n := 0
 		for j := range t.players {
-			if int(t.players[j].teamIdx) == i {
+			if int(t.players[j].Team) == i {
 				n++
 			}
 		}
-		free += max(0, int(m.rs.base[team.maxParam].n)-n)
+		_, most := m.rs.TeamSizes(i)
+		free += max(0, most-n)
 	}
 	if bf := t.bf; bf.maxNew > 0 {
 		free = min(free, bf.maxNew-bf.added-bf.pendingPlayers())
@@ -279,13 +280,7 @@ func (bf *backfill) pendingPlayers() int {
 // StopMatchBackfill cancels a backfill ticket; the session gets BackfillCancelled. Stopping a
 // session's automatic backfill turns automatic backfill off for that session, as in FlexMatch.
 func (m *Matchmaker) StopMatchBackfill(ticketID string) error {
-	m.mu.Lock()
-	t := m.tickets[ticketID]
-	m.mu.Unlock()
-	if t != nil && t.bf == nil {
-		return &stateError{id: ticketID, status: t.status}
-	}
-	return m.StopMatchmaking(ticketID)
+	return m.update(func(now time.Time) error { return m.stopLocked(now, ticketID, "StopMatchBackfill", true) })
 }
 
 // AcknowledgeBackfill renews a backfill that requires acknowledgement (Config
@@ -293,20 +288,17 @@ func (m *Matchmaker) StopMatchBackfill(ticketID string) error {
 // complete with MatchmakingSucceeded and the session gets MatchmakingDataUpdated. Proposals made
 // against a roster that changed since are rejected and their tickets return to the pool.
 func (m *Matchmaker) AcknowledgeBackfill(ticketID string) (AcknowledgeBackfillOutput, error) {
-	m.mu.Lock()
-	defer m.deliver()
-	defer m.mu.Unlock()
-	if m.closed {
-		return AcknowledgeBackfillOutput{}, ErrClosed
-	}
+	return update(m, func(now time.Time) (AcknowledgeBackfillOutput, error) { return m.acknowledgeLocked(now, ticketID) })
+}
+
+func (m *Matchmaker) acknowledgeLocked(now time.Time, ticketID string) (AcknowledgeBackfillOutput, error) {
 	t := m.tickets[ticketID]
 	switch {
 	case t == nil:
-		return AcknowledgeBackfillOutput{}, ErrNotFound
+		return AcknowledgeBackfillOutput{}, &NotFoundError{Kind: "backfill ticket", ID: ticketID}
 	case t.bf == nil || t.bf.ackDeadline.IsZero() || t.status.Terminal():
-		return AcknowledgeBackfillOutput{}, &stateError{id: ticketID, status: t.status}
+		return AcknowledgeBackfillOutput{}, &StateError{TicketID: ticketID, Status: t.status, Op: "AcknowledgeBackfill"}
 	}
-	now := m.clock.Now()
 	bf, s := t.bf, t.bf.session
 	out := AcknowledgeBackfillOutput{GameSessionArn: s.arn}
 	pending := bf.pending
@@ -317,7 +309,7 @@ func (m *Matchmaker) AcknowledgeBackfill(ticketID string) (AcknowledgeBackfillOu
 		if pr.version != version {
 			for _, j := range joining {
 				out.Rejected = append(out.Rejected, j.id)
-				m.research(now, j)
+				m.returnToSearchLocked(now, j)
 			}
 			continue
 		}
@@ -368,9 +360,10 @@ func pendingRoster(bf *backfill) []player {
 // drops them from its roster (a proposal made before is rejected as stale), and with automatic
 // backfill the session gets a backfill ticket if it has none (beyond FlexMatch).
 func (m *Matchmaker) RemovePlayers(gameSessionArn string, playerIDs ...string) error {
-	m.mu.Lock()
-	defer m.deliver()
-	defer m.mu.Unlock()
+	return m.update(func(now time.Time) error { return m.removePlayersLocked(now, gameSessionArn, playerIDs) })
+}
+
+func (m *Matchmaker) removePlayersLocked(now time.Time, gameSessionArn string, playerIDs []string) error {
 	s, err := m.sessionLocked(gameSessionArn)
 	if err != nil {
 		return err
@@ -380,14 +373,14 @@ func (m *Matchmaker) RemovePlayers(gameSessionArn string, playerIDs ...string) e
 		p.add("PlayerIds", "must list at least one player")
 	}
 	for i, id := range playerIDs {
-		if !slices.ContainsFunc(s.roster, func(pl player) bool { return pl.id == id }) {
+		if !slices.ContainsFunc(s.roster, func(pl player) bool { return pl.ID == id }) {
 			p.add("PlayerIds["+itoa(i)+"]", "player %q is not in game session %q", id, gameSessionArn)
 		}
 	}
 	if err := p.err("RemovePlayers"); err != nil {
 		return err
 	}
-	m.leaveSession(m.clock.Now(), s, playerIDs...)
+	m.leaveSession(now, s, playerIDs...)
 	return nil
 }
 
@@ -396,10 +389,11 @@ func (m *Matchmaker) RemovePlayers(gameSessionArn string, playerIDs ...string) e
 // session's active backfill now counts them, so it never overfills; a proposal formed before is
 // rejected as stale. A player still searching in a ticket leaves that ticket
 // (DUPLICATE_PLAYER). Bad input gets a *ValidationError and changes nothing.
-func (m *Matchmaker) AddPlayers(gameSessionArn string, players ...Player) (err error) {
-	m.mu.Lock()
-	defer m.deliver()
-	defer m.mu.Unlock()
+func (m *Matchmaker) AddPlayers(gameSessionArn string, players ...Player) error {
+	return m.update(func(now time.Time) error { return m.addPlayersLocked(now, gameSessionArn, players) })
+}
+
+func (m *Matchmaker) addPlayersLocked(now time.Time, gameSessionArn string, players []Player) (err error) {
 	s, err := m.sessionLocked(gameSessionArn)
 	if err != nil {
 		return err
@@ -412,14 +406,13 @@ func (m *Matchmaker) AddPlayers(gameSessionArn string, players ...Player) (err e
 	joined := m.resolveRoster(players, &p)
 	m.checkCapacity(append(slices.Clone(s.roster), joined...), &p)
 	for i, pl := range joined {
-		if slices.ContainsFunc(s.roster, func(r player) bool { return r.id == pl.id }) {
-			p.add("Players["+itoa(i)+"].PlayerId", "player %q is already in game session %q", pl.id, gameSessionArn)
+		if slices.ContainsFunc(s.roster, func(r player) bool { return r.ID == pl.ID }) {
+			p.add("Players["+itoa(i)+"].PlayerId", "player %q is already in game session %q", pl.ID, gameSessionArn)
 		}
 	}
 	if err := p.err("AddPlayers"); err != nil {
 		return err
 	}
-	now := m.clock.Now()
 	m.setRoster(now, s, append(slices.Clone(s.roster), joined...))
 	if t := s.backfill; t != nil && !t.status.Terminal() {
 		t.players = append(slices.Clone(s.roster), pendingRoster(t.bf)...)
@@ -430,31 +423,28 @@ func (m *Matchmaker) AddPlayers(gameSessionArn string, players ...Player) (err e
 
 // sessionLocked returns a known game session. Requires m.mu.
 func (m *Matchmaker) sessionLocked(arn string) (*session, error) {
-	if m.closed {
-		return nil, ErrClosed
-	}
 	if s := m.sessions[arn]; s != nil {
 		return s, nil
 	}
-	return nil, ErrNotFound
+	return nil, &NotFoundError{Kind: "game session", ID: arn}
 }
 
 // setRoster replaces a session's roster. A player now in this game leaves any other session
 // and ends any ticket of theirs that is still searching (DUPLICATE_PLAYER). Requires m.mu.
 func (m *Matchmaker) setRoster(now time.Time, s *session, roster []player) {
 	for _, p := range s.roster {
-		if m.sessionOf[p.id] == s {
-			delete(m.sessionOf, p.id)
+		if m.sessionOf[p.ID] == s {
+			delete(m.sessionOf, p.ID)
 		}
 	}
 	for _, p := range roster {
-		if other := m.sessionOf[p.id]; other != nil && other != s {
-			m.leaveSession(now, other, p.id)
+		if other := m.sessionOf[p.ID]; other != nil && other != s {
+			m.leaveSession(now, other, p.ID)
 		}
-		if t := m.players[p.id]; t != nil {
-			m.endTicket(now, t, StatusCancelled, ReasonDuplicatePlayer, "Player joined a game session.")
+		if t := m.players[p.ID]; t != nil {
+			m.endTicketLocked(now, t, StatusCancelled, ReasonDuplicatePlayer, "Player joined a game session.")
 		}
-		m.sessionOf[p.id] = s
+		m.sessionOf[p.ID] = s
 	}
 	s.roster = roster
 	s.version++
@@ -464,7 +454,7 @@ func (m *Matchmaker) setRoster(now time.Time, s *session, roster []player) {
 // drops them (a proposal formed before is rejected as stale), and with automatic backfill the
 // session gets a backfill ticket if it has none. Requires m.mu.
 func (m *Matchmaker) leaveSession(now time.Time, s *session, playerIDs ...string) {
-	gone := func(pl player) bool { return slices.Contains(playerIDs, pl.id) }
+	gone := func(pl player) bool { return slices.Contains(playerIDs, pl.ID) }
 	for _, id := range playerIDs {
 		if m.sessionOf[id] == s {
 			delete(m.sessionOf, id)
@@ -484,9 +474,9 @@ func (m *Matchmaker) leaveSession(now time.Time, s *session, playerIDs ...string
 func (m *Matchmaker) DescribeGameSession(gameSessionArn string) (GameSession, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	s := m.sessions[gameSessionArn]
-	if s == nil {
-		return GameSession{}, ErrNotFound
+	s, err := m.sessionLocked(gameSessionArn)
+	if err != nil {
+		return GameSession{}, err
 	}
 	g := GameSession{GameSessionArn: s.arn, MatchmakerData: m.matchmakerData(s), Version: s.version, AutoBackfill: s.auto}
 	if s.backfill != nil && !s.backfill.status.Terminal() {
@@ -497,19 +487,18 @@ func (m *Matchmaker) DescribeGameSession(gameSessionArn string) (GameSession, er
 
 // EndGameSession forgets a game session; its active backfill is cancelled.
 func (m *Matchmaker) EndGameSession(gameSessionArn string) error {
-	m.mu.Lock()
-	defer m.deliver()
-	defer m.mu.Unlock()
-	s := m.sessions[gameSessionArn]
-	if s == nil {
-		return ErrNotFound
-	}
-	if t := s.backfill; t != nil && !t.status.Terminal() {
-		s.auto = false
-		m.endTicket(m.clock.Now(), t, StatusCancelled, ReasonCancelled, "Game session ended.")
-	}
-	m.forgetSession(s)
-	return nil
+	return m.update(func(now time.Time) error {
+		s, err := m.sessionLocked(gameSessionArn)
+		if err != nil {
+			return err
+		}
+		if t := s.backfill; t != nil && !t.status.Terminal() {
+			s.auto = false
+			m.endTicketLocked(now, t, StatusCancelled, ReasonCancelled, "Game session ended.")
+		}
+		m.forgetSession(s)
+		return nil
+	})
 }
 
 // placeSession records the game session of a new match (WithQueue) and starts its automatic
@@ -526,7 +515,7 @@ func (m *Matchmaker) placeSession(now time.Time, pr *proposal) string {
 		s.roster = append(s.roster, t.players...)
 	}
 	for _, p := range s.roster {
-		m.sessionOf[p.id] = s
+		m.sessionOf[p.ID] = s
 	}
 	if s.auto && m.hasOpenSlots(s.roster) {
 		m.newBackfill(now, s, "", 0, true)
@@ -535,7 +524,7 @@ func (m *Matchmaker) placeSession(now time.Time, pr *proposal) string {
 }
 
 func (m *Matchmaker) hasOpenSlots(roster []player) bool {
-	return len(roster) < m.rs.maxPlayers
+	return len(roster) < m.rs.MaxPlayers()
 }
 
 // completeBackfill finishes a match that fills a game session.
@@ -549,19 +538,15 @@ func (m *Matchmaker) completeBackfill(now time.Time, pr *proposal) {
 	if !bf.ackDeadline.IsZero() {
 		// Acknowledged mode: joiners wait for the game server; the backfill keeps searching.
 		for _, t := range joiners(pr) {
-			t.status = StatusPlacing
-			t.session = s.arn
+			m.placingLocked(t, s.arn)
 		}
 		bf.pending = append(bf.pending, pr)
 		bt.players = append(slices.Clone(s.roster), pendingRoster(bf)...)
-		m.research(now, bt)
+		m.returnToSearchLocked(now, bt)
 		return
 	}
 	m.commitJoiners(now, pr, s)
-	tickets := m.eventTickets([]*ticket{bt}, true)
-	m.finishTicket(now, bt, StatusCompleted, "", "")
-	m.stats.Completed++
-	_ = tickets
+	m.completeLocked(now, []*ticket{bt}, s.arn, nil)
 	if s.backfill == bt {
 		s.backfill = nil
 	}
@@ -576,17 +561,12 @@ func (m *Matchmaker) commitJoiners(now time.Time, pr *proposal, s *session) {
 	for _, t := range joining {
 		s.roster = append(s.roster, t.players...)
 		for _, p := range t.players {
-			m.sessionOf[p.id] = s
+			m.sessionOf[p.ID] = s
 		}
 	}
 	s.version++
 	shown := m.eventTickets(append([]*ticket{pr.backfill}, joining...), true)
-	for _, t := range joining {
-		t.session = s.arn
-		m.finishTicket(now, t, StatusCompleted, "", "")
-	}
-	m.stats.Completed += uint64(len(joining))
-	m.emit(now, &MatchmakingSucceeded{MatchID: pr.id, Tickets: shown,
+	m.completeLocked(now, joining, s.arn, &MatchmakingSucceeded{MatchID: pr.id, Tickets: shown,
 		GameSessionInfo: GameSessionInfo{GameSessionArn: s.arn, Players: m.rosterPlayers(s)}})
 	m.emit(now, &MatchmakingDataUpdated{SessionEvent: SessionEvent{GameSessionArn: s.arn,
 		BackfillTicketID: pr.backfill.id}, MatchmakerData: m.matchmakerData(s)})
@@ -598,7 +578,7 @@ func (m *Matchmaker) rejectStale(now time.Time, pr *proposal) {
 		if t.bf != nil {
 			t.players = append(slices.Clone(t.bf.session.roster), pendingRoster(t.bf)...)
 		}
-		m.research(now, t)
+		m.returnToSearchLocked(now, t)
 	}
 }
 
@@ -607,7 +587,7 @@ func (m *Matchmaker) endBackfill(now time.Time, t *ticket, status TicketStatus, 
 	bf, s := t.bf, t.bf.session
 	for _, pr := range bf.pending {
 		for _, j := range joiners(pr) {
-			m.research(now, j)
+			m.returnToSearchLocked(now, j)
 		}
 	}
 	bf.pending = nil
@@ -636,7 +616,7 @@ func (m *Matchmaker) expireBackfillAcks(now time.Time) {
 			continue
 		}
 		if !now.Before(t.bf.ackDeadline) {
-			m.endTicket(now, t, StatusTimedOut, ReasonAckTimedOut, "Backfill was not acknowledged in time.")
+			m.endTicketLocked(now, t, StatusTimedOut, ReasonAckTimedOut, "Backfill was not acknowledged in time.")
 			continue
 		}
 		live = append(live, t)
@@ -648,17 +628,18 @@ func (m *Matchmaker) expireBackfillAcks(now time.Time) {
 // matchmakerData renders a session's roster in FlexMatch's matchmaker-data shape.
 func (m *Matchmaker) matchmakerData(s *session) MatchmakerData {
 	d := MatchmakerData{MatchID: s.matchID, MatchmakingConfigurationArn: m.configurationArn(),
-		Teams: make([]MatchTeam, len(m.rs.teams))}
-	for i, team := range m.rs.teams {
-		d.Teams[i] = MatchTeam{Name: team.name, Players: []MatchPlayer{}}
+		Teams: make([]MatchTeam, m.rs.TeamCount())}
+	for i := range d.Teams {
+		d.Teams[i] = MatchTeam{Name: m.rs.TeamName(i), Players: []MatchPlayer{}}
 	}
 	for i := range s.roster {
 		p := &s.roster[i]
-		mp := MatchPlayer{PlayerID: p.id, Attributes: make(map[string]MatchAttribute, len(m.rs.attrs))}
-		for _, a := range m.rs.attrs {
-			mp.Attributes[a.name] = m.rs.playerValue(p, a).matchmakerData()
+		mp := MatchPlayer{PlayerID: p.ID, Attributes: make(map[string]MatchAttribute, m.rs.AttrCount())}
+		for j := range m.rs.AttrCount() {
+			a := m.rs.Attr(j)
+			mp.Attributes[a.Name] = playerValue(p, a).matchmakerData()
 		}
-		d.Teams[p.teamIdx].Players = append(d.Teams[p.teamIdx].Players, mp)
+		d.Teams[p.Team].Players = append(d.Teams[p.Team].Players, mp)
 	}
 	if m.cfg.FlexMatchMode == WithQueue {
 		mode := string(m.cfg.BackfillMode)
@@ -675,7 +656,7 @@ func (m *Matchmaker) matchmakerData(s *session) MatchmakerData {
 func (m *Matchmaker) rosterPlayers(s *session) []EventPlayer {
 	out := make([]EventPlayer, len(s.roster))
 	for i := range s.roster {
-		out[i] = EventPlayer{PlayerID: s.roster[i].id, Team: m.rs.teams[s.roster[i].teamIdx].name}
+		out[i] = EventPlayer{PlayerID: s.roster[i].ID, Team: m.rs.TeamName(int(s.roster[i].Team))}
 	}
 	slices.SortStableFunc(out, func(a, b EventPlayer) int { return cmp.Compare(a.Team, b.Team) })
 	return out

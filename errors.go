@@ -6,6 +6,7 @@ package matchmaker
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -16,14 +17,15 @@ var (
 	ErrClosed = errors.New("matchmaker: closed")
 	// ErrAlreadyRunning is returned by Run while another call to Run is active.
 	ErrAlreadyRunning = errors.New("matchmaker: already running")
-	// ErrNotFound is returned for a ticket, backfill or game session the Matchmaker does not know.
+	// ErrNotFound is matched by every *NotFoundError: a ticket, backfill or game session the
+	// Matchmaker does not know.
 	ErrNotFound = errors.New("matchmaker: not found")
 	// ErrInvalidInput is matched by every *ValidationError.
 	ErrInvalidInput = errors.New("matchmaker: invalid input")
-	// ErrInvalidState is returned for a request that the target's current state does not allow,
-	// such as stopping a ticket that has already completed.
+	// ErrInvalidState is matched by every *StateError: a request that the ticket's current
+	// status does not allow.
 	ErrInvalidState = errors.New("matchmaker: invalid state")
-	// ErrLimit is returned when a request would exceed a configured bound (pool size, backfills).
+	// ErrLimit is matched by every *LimitError: a request that would exceed a configured bound.
 	ErrLimit = errors.New("matchmaker: limit exceeded")
 	// ErrSlowSubscriber ends a Subscription whose consumer fell more than the subscriber buffer
 	// behind. The consumer should resubscribe and re-read the state it needs.
@@ -31,6 +33,57 @@ var (
 	// ErrStaleBackfill rejects a backfill proposal made against a roster that has since changed.
 	ErrStaleBackfill = errors.New("matchmaker: backfill roster changed")
 )
+
+// LimitError reports a request refused because it would exceed a configured bound. It matches
+// [ErrLimit] with [errors.Is]; use [errors.As] to read which bound.
+type LimitError struct {
+	// Limit names the bound, as the Option that sets it (for example "WithMaxTickets").
+	Limit string
+	// Max is the bound in force.
+	Max int
+}
+
+func (e *LimitError) Error() string {
+	return "matchmaker: limit exceeded: " + e.Limit + " (" + strconv.Itoa(e.Max) + ")"
+}
+
+// Is reports whether target is ErrLimit.
+func (e *LimitError) Is(target error) bool { return target == ErrLimit }
+
+// NotFoundError reports an ID the Matchmaker does not know (never used, or ended and forgotten
+// after the retention period). It matches [ErrNotFound] with [errors.Is].
+type NotFoundError struct {
+	// Kind says what was looked up: "ticket", "backfill ticket" or "game session".
+	Kind string
+	// ID is the identifier asked for.
+	ID string
+}
+
+func (e *NotFoundError) Error() string {
+	return "matchmaker: " + e.Kind + " " + strconv.Quote(e.ID) + " not found"
+}
+
+// Is reports whether target is ErrNotFound.
+func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
+
+// StateError reports a request that a ticket's current status does not allow, such as stopping
+// a ticket that has already completed. It matches [ErrInvalidState] with [errors.Is]; use
+// [errors.As] to read the status.
+type StateError struct {
+	// TicketID is the ticket the request named.
+	TicketID string
+	// Status is the ticket's status when the request arrived.
+	Status TicketStatus
+	// Op is the refused request, such as "StopMatchmaking".
+	Op string
+}
+
+func (e *StateError) Error() string {
+	return "matchmaker: " + e.Op + ": ticket " + strconv.Quote(e.TicketID) + " is " + string(e.Status)
+}
+
+// Is reports whether target is ErrInvalidState.
+func (e *StateError) Is(target error) bool { return target == ErrInvalidState }
 
 // FieldError is one problem with one field of a caller's input.
 type FieldError struct {

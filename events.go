@@ -16,7 +16,18 @@ type Header struct {
 // Event is one of the event types of this package; the set is closed. Use a type switch.
 type Event interface {
 	header() *Header
+	// ticketList returns the tickets the event shows, sharing its storage; nil for
+	// game-session events.
+	ticketList() []EventTicket
 }
+
+func (e *MatchmakingSearching) ticketList() []EventTicket  { return e.Tickets }
+func (e *PotentialMatchCreated) ticketList() []EventTicket { return e.Tickets }
+func (e *AcceptMatch) ticketList() []EventTicket           { return e.Tickets }
+func (e *AcceptMatchCompleted) ticketList() []EventTicket  { return e.Tickets }
+func (e *MatchmakingSucceeded) ticketList() []EventTicket  { return e.Tickets }
+func (e *TicketEnded) ticketList() []EventTicket           { return e.Tickets }
+func (e *SessionEvent) ticketList() []EventTicket          { return nil }
 
 func (h *Header) header() *Header { return h }
 

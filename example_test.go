@@ -42,8 +42,8 @@ func ExampleMatchmaker_Tick() {
 		c.now = start.Add(time.Duration(sec) * time.Second)
 		m.Tick(c.now)
 	}
-	for len(sub.C()) > 0 {
-		if s, ok := (<-sub.C()).(*matchmaker.MatchmakingSucceeded); ok {
+	for e, ok := sub.TryNext(); ok; e, ok = sub.TryNext() {
+		if s, ok := e.(*matchmaker.MatchmakingSucceeded); ok {
 			fmt.Printf("matched after %v:\n", s.Time.Sub(start))
 			for _, p := range s.GameSessionInfo.Players {
 				fmt.Println(" ", p.PlayerID, p.Team)
@@ -68,8 +68,8 @@ func Example_backfill() {
 	m.StartMatchmaking(matchmaker.StartMatchmakingInput{Players: []matchmaker.Player{
 		{PlayerID: "newcomer", Attributes: matchmaker.Attributes{"skill": matchmaker.NumberValue(1020)}}}})
 	m.Tick(c.now)
-	for len(sub.C()) > 0 {
-		if u, ok := (<-sub.C()).(*matchmaker.MatchmakingDataUpdated); ok {
+	for e, ok := sub.TryNext(); ok; e, ok = sub.TryNext() {
+		if u, ok := e.(*matchmaker.MatchmakingDataUpdated); ok {
 			fmt.Println("session", u.GameSessionArn)
 			for _, team := range u.MatchmakerData.Teams {
 				for _, p := range team.Players {

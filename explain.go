@@ -43,9 +43,9 @@ func (m *Matchmaker) Explain(ticketID string) (Explanation, error) {
 	defer m.mu.Unlock()
 	t := m.tickets[ticketID]
 	if t == nil {
-		return Explanation{}, ErrNotFound
+		return Explanation{}, &NotFoundError{Kind: "ticket", ID: ticketID}
 	}
-	now := m.clock.Now()
+	now := m.requestTimeLocked()
 	end := now
 	if t.ending != nil {
 		end = t.ending.at
@@ -61,21 +61,8 @@ func (m *Matchmaker) Explain(ticketID string) (Explanation, error) {
 	}); worst.FailedCount > 0 {
 		ex.MostRejectedBy = worst.RuleName
 	}
-	params := m.rs.paramsAt(age, nil)
-	for _, e := range m.rs.expansions {
-		st := ExpansionState{Target: e.target}
-		if v := params[e.slots[0]]; v.isStr {
-			st.StringVal = v.s
-		} else {
-			st.Value = v.n
-		}
-		for _, step := range e.steps {
-			if step.wait > age {
-				st.NextStepIn = step.wait - age
-				break
-			}
-		}
-		ex.Expansions = append(ex.Expansions, st)
+	for _, e := range m.rs.ExpansionsAt(age) {
+		ex.Expansions = append(ex.Expansions, ExpansionState(e))
 	}
 	return ex, nil
 }

@@ -3,10 +3,13 @@ package matchmaker
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
+	"github.com/seed-04d22514/matchmaker/internal/ruleset"
 	"github.com/stretchr/testify/require"
 )
 
@@ -15,12 +18,16 @@ import (
 // 2 and 7 (one terminal event per ticket, lifecycle order, nothing after it), 3
 // (conservation), 4 (matches satisfy the relaxed rules, parties on one team), 5 (backfills
 // never overfill, one per session), 6 (cancelled or matched, never both) and 8 (no starvation
-// for a rule set without rules).
+// for a rule set without rules). MATCHMAKER_SEEDS=400 go test -run TestInvariantsRandomized .
+// runs a longer soak.
 func TestInvariantsRandomized(t *testing.T) {
 	ruleSets := []string{"gomoku.json", "5v5.json", "lobby-3-10.json", "2v2.json", "lobby-2-4.json"}
 	seeds := 60
 	if testing.Short() {
 		seeds = 10
+	}
+	if n, err := strconv.Atoi(os.Getenv("MATCHMAKER_SEEDS")); err == nil { // a longer soak by hand
+		seeds = n
 	}
 	for seed := range seeds {
 		rsFile := ruleSets[seed%len(ruleSets)]
@@ -98,7 +105,7 @@ func (c *invariantChecker) randomOp(r *rand.Rand) {
 			}
 			ids := []string{}
 			for _, p := range tk.players {
-				ids = append(ids, p.id)
+				ids = append(ids, p.ID)
 			}
 			_ = m.AcceptMatch(AcceptMatchInput{TicketID: tk.id, PlayerIDs: ids, AcceptanceType: kind})
 		}
@@ -113,7 +120,7 @@ func (c *invariantChecker) randomOp(r *rand.Rand) {
 				}
 			}
 		} else {
-			teams := m.rs.Teams()
+			teams := m.cfg.RuleSet.Teams()
 			roster = []Player{{PlayerID: fmt.Sprintf("r%d", c.nextID), Team: teams[r.IntN(len(teams))].Name, Attributes: c.attrs(r)}}
 		}
 		_, _ = m.StartMatchBackfill(StartMatchBackfillInput{GameSessionArn: arn, Players: roster, MaxNewPlayers: r.IntN(3)})
@@ -130,7 +137,7 @@ func (c *invariantChecker) randomOp(r *rand.Rand) {
 		if len(arns) > 0 {
 			arn = arns[r.IntN(len(arns))]
 			s := m.sessions[arn]
-			leaver = s.roster[r.IntN(len(s.roster))].id
+			leaver = s.roster[r.IntN(len(s.roster))].ID
 		}
 		m.mu.Unlock()
 		if arn != "" {
@@ -159,7 +166,7 @@ func (c *invariantChecker) randomOp(r *rand.Rand) {
 
 func (c *invariantChecker) attrs(r *rand.Rand) Attributes {
 	a := Attributes{}
-	for name, typ := range c.h.m.rs.Attributes() {
+	for name, typ := range c.h.m.cfg.RuleSet.Attributes() {
 		if typ == AttrNumber {
 			a[name] = NumberValue(float64(900 + r.IntN(300)))
 		}
@@ -248,13 +255,13 @@ func (c *invariantChecker) checkMatch(ev *PotentialMatchCreated) {
 			backfills++
 			roster := *tk
 			roster.players = slices.DeleteFunc(slices.Clone(tk.players), func(p player) bool {
-				return !slices.ContainsFunc(et.Players, func(ep EventPlayer) bool { return ep.PlayerID == p.id })
+				return !slices.ContainsFunc(et.Players, func(ep EventPlayer) bool { return ep.PlayerID == p.ID })
 			})
 			pm.addRoster(&roster)
 		} else {
 			team := -1
 			for _, p := range et.Players {
-				idx := m.rs.teamIndex(p.Team)
+				idx := m.rs.TeamIndex(p.Team)
 				if team >= 0 && idx != team {
 					t.Fatalf("party %s split across teams", et.TicketID)
 				}
@@ -264,13 +271,13 @@ func (c *invariantChecker) checkMatch(ev *PotentialMatchCreated) {
 			pm.add(tk, team)
 		}
 		for _, p := range tk.players {
-			if !slices.ContainsFunc(et.Players, func(ep EventPlayer) bool { return ep.PlayerID == p.id }) {
+			if !slices.ContainsFunc(et.Players, func(ep EventPlayer) bool { return ep.PlayerID == p.ID }) {
 				continue // joined the roster after this match formed
 			}
-			if seen[p.id] {
-				t.Fatalf("player %s twice in match %s", p.id, ev.MatchID)
+			if seen[p.ID] {
+				t.Fatalf("player %s twice in match %s", p.ID, ev.MatchID)
 			}
-			seen[p.id] = true
+			seen[p.ID] = true
 		}
 		if start := tk.startTime(); i == 0 || start.After(newest) {
 			newest = start
@@ -284,13 +291,14 @@ func (c *invariantChecker) checkMatch(ev *PotentialMatchCreated) {
 		require.GreaterOrEqual(t, len(ev.Tickets), 2, "a backfill must be matched with another ticket")
 	}
 	age := ev.Time.Sub(newest)
-	if m.rs.algo.ageSelection == "oldest" {
+	if m.rs.AgeFromOldest() {
 		age = ev.Time.Sub(oldest)
 	}
-	chk := newChecker(m.rs)
-	chk.at(age)
-	if !chk.sizesOK(pm, true) || !m.rs.large && !chk.check(pm, true) {
-		t.Fatalf("match %s breaks the rule set at age %v (failed rule %v)", ev.MatchID, age, chk.failed)
+	chk := ruleset.NewChecker(m.rs)
+	chk.At(age)
+	if !chk.SizesOK(pm, true) || !m.rs.Large() && !chk.Check(pm, true) {
+		failed, _ := chk.Failed()
+		t.Fatalf("match %s breaks the rule set at age %v (failed rule %d)", ev.MatchID, age, failed)
 	}
 }
 
@@ -315,23 +323,23 @@ func (c *invariantChecker) checkState(noRules bool) {
 			continue
 		}
 		for _, p := range tk.players {
-			if other, ok := owner[p.id]; ok {
-				t.Fatalf("player %s in active tickets %s and %s", p.id, other, tk.id)
+			if other, ok := owner[p.ID]; ok {
+				t.Fatalf("player %s in active tickets %s and %s", p.ID, other, tk.id)
 			}
-			owner[p.id] = tk.id
-			require.Same(t, tk, m.players[p.id], "player index for %s", p.id)
+			owner[p.ID] = tk.id
+			require.Same(t, tk, m.players[p.ID], "player index for %s", p.ID)
 		}
 	}
 	require.Equal(t, int(m.stats.Started), active+ended, "conservation: started = active + ended")
 	require.Equal(t, len(m.players), len(owner), "no stale player index entries")
 	for arn, s := range m.sessions {
-		counts := make([]int, len(m.rs.teams))
+		counts := make([]int, m.rs.TeamCount())
 		for _, p := range s.roster {
-			counts[p.teamIdx]++
+			counts[p.Team]++
 		}
 		for i, n := range counts {
-			if limit := int(m.rs.loosest(m.rs.teams[i].maxParam)); n > limit {
-				t.Fatalf("session %s team %s overfilled: %d > %d", arn, m.rs.teams[i].name, n, limit)
+			if limit := m.rs.TeamMaxEver(i); n > limit {
+				t.Fatalf("session %s team %s overfilled: %d > %d", arn, m.rs.TeamName(i), n, limit)
 			}
 		}
 		live := 0

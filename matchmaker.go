@@ -8,12 +8,12 @@ import (
 	"crypto/rand"
 	"io"
 	"log/slog"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/seed-04d22514/matchmaker/internal/ruleset"
 )
 
 // FlexMatchMode says whether matches are placed in game sessions.
@@ -84,10 +84,12 @@ type Option func(*options)
 
 type options struct {
 	clock        Clock
+	clockSet     bool // WithClock was given: requests read the clock (see requestTimeLocked)
 	tickInterval time.Duration
 	logger       *slog.Logger
 	random       io.Reader
-	subBuffer    int
+	maxLag       int
+	maxSubs      int
 	window       int
 	maxTickets   int
 	maxBackfills int
@@ -97,7 +99,7 @@ type options struct {
 
 // WithClock sets the time source. The Matchmaker calls it with its lock held, so it must not
 // call back into the Matchmaker. Default: the system clock.
-func WithClock(c Clock) Option { return func(o *options) { o.clock = c } }
+func WithClock(c Clock) Option { return func(o *options) { o.clock, o.clockSet = c, true } }
 
 // WithTickInterval sets how often Run forms matches. Default: 1 s.
 func WithTickInterval(d time.Duration) Option { return func(o *options) { o.tickInterval = d } }
@@ -111,11 +113,16 @@ func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l 
 // and must not call back into it. Default: crypto/rand.
 func WithRandom(r io.Reader) Option { return func(o *options) { o.random = r } }
 
-// WithSubscriberBuffer sets how many events may wait for each subscriber before it is ended
-// with ErrSlowSubscriber. A tick delivers its events at once, so the buffer must hold the
-// events of the busiest tick (about three per matched ticket plus one per new ticket).
-// Default: 65,536.
-func WithSubscriberBuffer(n int) Option { return func(o *options) { o.subBuffer = n } }
+// WithMaxSubscriberLag sets how far a subscriber may fall behind: when a tick's events are
+// published and more than n events published by earlier ticks are still unreceived, the
+// subscription is ended with ErrSlowSubscriber. One tick's events never cut a subscriber off by
+// themselves, however many there are, so a consumer that keeps up tick by tick is never cut.
+// A subscription's queue holds at most n events plus one tick's events. Default: 65,536.
+func WithMaxSubscriberLag(n int) Option { return func(o *options) { o.maxLag = n } }
+
+// WithMaxSubscribers bounds the live subscriptions; Subscribe beyond it fails with a
+// *LimitError. Default: 1,024.
+func WithMaxSubscribers(n int) Option { return func(o *options) { o.maxSubs = n } }
 
 // WithSearchWindow sets how many tickets near an anchor in the pool's order are considered as
 // its partners. Larger windows find matches in sparse, rule-heavy pools at a higher cost per
@@ -166,7 +173,7 @@ type Stats struct {
 // A Matchmaker is safe for use by multiple goroutines. It must not be copied.
 type Matchmaker struct {
 	cfg   Config
-	rs    *RuleSet
+	rs    *ruleset.RuleSet
 	opts  options
 	clock Clock
 
@@ -174,11 +181,15 @@ type Matchmaker struct {
 
 	mu           sync.Mutex // guards everything below
 	closed       bool
+	now          time.Time          // the Matchmaker's time: the latest instant it has used; never decreases
+	ticked       bool               // Tick has run at least once
+	ranOnce      bool               // Run has driven this Matchmaker: requests read the clock
+	provisional  bool               // no time yet: requests are stamped at epoch until the first real time
 	tickets      map[string]*ticket // active and recently ended tickets
 	players      map[string]*ticket // active ticket of each player
 	pool         *pool
 	regions      regions
-	chk          *checker
+	chk          *ruleset.Checker
 	pm           *potential
 	cands        []*ticket   // search scratch: an anchor's candidates
 	candPos      []int32     // and their positions in the pool order
@@ -204,7 +215,7 @@ type Matchmaker struct {
 // New checks cfg and returns a Matchmaker ready for requests. It starts no goroutine.
 func New(cfg Config, opts ...Option) (*Matchmaker, error) {
 	o := options{clock: systemClock{}, tickInterval: time.Second, random: rand.Reader,
-		subBuffer: 1 << 16, maxTickets: 1 << 20, maxBackfills: 1 << 16, maxSessions: 1 << 16, retention: 10 * time.Minute}
+		maxLag: 1 << 16, maxSubs: 1024, maxTickets: 1 << 20, maxBackfills: 1 << 16, maxSessions: 1 << 16, retention: 10 * time.Minute}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -215,15 +226,15 @@ func New(cfg Config, opts ...Option) (*Matchmaker, error) {
 		o.logger = slog.New(slog.DiscardHandler)
 	}
 	if o.window == 0 {
-		o.window = max(8, 4*cfg.RuleSet.maxPlayers)
+		o.window = max(8, 4*cfg.RuleSet.c.MaxPlayers())
 	}
-	m := &Matchmaker{cfg: cfg, rs: cfg.RuleSet, opts: o, clock: o.clock,
+	m := &Matchmaker{cfg: cfg, rs: cfg.RuleSet.c, opts: o, clock: o.clock,
 		tickets: map[string]*ticket{}, players: map[string]*ticket{},
 		pending: map[string]*proposal{}, sessions: map[string]*session{}, sessionOf: map[string]*session{},
-		hub: newHub(o.subBuffer)}
-	m.pool = newPool(cfg.RuleSet)
-	m.chk = newChecker(cfg.RuleSet)
-	m.pm = newPotential(cfg.RuleSet)
+		hub: newHub(o.maxLag, o.maxSubs)}
+	m.pool = newPool(cfg.RuleSet.c)
+	m.chk = ruleset.NewChecker(cfg.RuleSet.c)
+	m.pm = newPotential(cfg.RuleSet.c)
 	return m, nil
 }
 
@@ -232,8 +243,9 @@ func (c *Config) normalise(o *options) error {
 	if c.Name == "" {
 		c.Name = "default"
 	}
-	if c.RuleSet == nil {
-		p.add("RuleSet", "is required")
+	if c.RuleSet == nil || c.RuleSet.c == nil {
+		c.RuleSet = nil
+		p.add("RuleSet", "is required (from ParseRuleSet)")
 	}
 	checkRange := func(field string, d *time.Duration, def, lo, hi time.Duration) {
 		if *d == 0 {
@@ -260,7 +272,7 @@ func (c *Config) normalise(o *options) error {
 	if c.BackfillMode == BackfillAutomatic && c.FlexMatchMode != WithQueue {
 		p.add("BackfillMode", "AUTOMATIC needs FlexMatchMode WITH_QUEUE, where the matchmaker places game sessions")
 	}
-	if c.AdditionalPlayerCount < 0 || c.RuleSet != nil && c.AdditionalPlayerCount >= c.RuleSet.maxPlayers {
+	if c.AdditionalPlayerCount < 0 || c.RuleSet != nil && c.AdditionalPlayerCount >= c.RuleSet.c.MaxPlayers() {
 		p.add("AdditionalPlayerCount", "must be between 0 and the match size minus one, got %d", c.AdditionalPlayerCount)
 	}
 	if len(c.CustomEventData) > 256 {
@@ -270,8 +282,8 @@ func (c *Config) normalise(o *options) error {
 		p.add("BackfillAcknowledgeTimeout", "must not be negative")
 	}
 	if c.RuleSet != nil {
-		for i, e := range c.RuleSet.expansions {
-			if last := e.steps[len(e.steps)-1].wait; last > c.RequestTimeout {
+		for i := range c.RuleSet.c.ExpansionCount() {
+			if last := c.RuleSet.c.LastStep(i); last > c.RequestTimeout {
 				p.add("RuleSet.expansions["+itoa(i)+"]", "waits %v, longer than RequestTimeout %v; the step could never apply", last, c.RequestTimeout)
 			}
 		}
@@ -279,8 +291,11 @@ func (c *Config) normalise(o *options) error {
 	if o.tickInterval <= 0 {
 		p.add("WithTickInterval", "must be positive")
 	}
-	if o.subBuffer < 1 {
-		p.add("WithSubscriberBuffer", "must be at least 1")
+	if o.maxLag < 1 {
+		p.add("WithMaxSubscriberLag", "must be at least 1")
+	}
+	if o.maxSubs < 1 {
+		p.add("WithMaxSubscribers", "must be at least 1")
 	}
 	if o.window < 0 || o.maxTickets < 1 || o.maxBackfills < 0 || o.maxSessions < 1 || o.retention < 0 {
 		p.add("options", "search window, limits and retention must not be negative")
@@ -300,8 +315,9 @@ func (m *Matchmaker) Run(ctx context.Context) error {
 		return ErrAlreadyRunning
 	}
 	defer m.running.Store(false)
-	if m.isClosed() {
-		return ErrClosed
+	// From now on requests read the clock; any made before Run started take its start time.
+	if err := m.update(func(time.Time) error { return nil }); err != nil {
+		return err
 	}
 	t := time.NewTicker(m.opts.tickInterval)
 	defer t.Stop()
@@ -317,30 +333,6 @@ func (m *Matchmaker) Run(ctx context.Context) error {
 	}
 }
 
-func (m *Matchmaker) isClosed() bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.closed
-}
-
-// Tick runs one matchmaking pass as of now: timeouts, new tickets entering the search, match
-// building, then event delivery. Run calls it; hosts with their own loop and tests call it
-// directly with the times they choose.
-func (m *Matchmaker) Tick(now time.Time) error {
-	m.mu.Lock()
-	if m.closed {
-		m.mu.Unlock()
-		return ErrClosed
-	}
-	start := time.Now()
-	m.tickLocked(now)
-	m.stats.Ticks++
-	m.stats.LastTickDuration = time.Since(start)
-	m.mu.Unlock()
-	m.deliver()
-	return nil
-}
-
 // Close ends the Matchmaker: every active ticket ends with MatchmakingCancelled (reason
 // MATCHMAKER_CLOSED), those events are delivered, and every subscription ends with ErrClosed.
 // Later calls return ErrClosed. Close is idempotent.
@@ -350,10 +342,13 @@ func (m *Matchmaker) Close() error {
 		m.mu.Unlock()
 		return nil
 	}
-	now := m.clock.Now()
+	now := m.requestTimeLocked()
+	if m.provisional {
+		now = m.advanceLocked(m.clock.Now()) // closed before its first tick: date it now
+	}
 	clear(m.pending) // proposals end with their tickets; none returns to the search
 	for _, t := range m.activeTickets() {
-		m.endTicket(now, t, StatusCancelled, ReasonClosed, "Matchmaker closed.")
+		m.endTicketLocked(now, t, StatusCancelled, ReasonClosed, "Matchmaker closed.")
 	}
 	m.closed = true
 	m.mu.Unlock()
@@ -385,162 +380,32 @@ func (m *Matchmaker) Stats() Stats {
 	return s
 }
 
-// StartMatchmaking adds a ticket to the pool. It returns the ticket as queued. A request that
-// could never match (a party larger than every team, an attribute missing without a default or
-// of the wrong type, no latency while the rule set has a latency rule) is refused with a
-// *ValidationError naming the field, and changes nothing. A player already in an active ticket
-// moves to this one: the older ticket ends with MatchmakingCancelled (DUPLICATE_PLAYER).
-func (m *Matchmaker) StartMatchmaking(in StartMatchmakingInput) (_ Ticket, err error) {
-	m.mu.Lock()
-	defer m.deliver()
-	defer m.mu.Unlock()
-	if m.closed {
-		return Ticket{}, ErrClosed
-	}
-	defer m.undoRegionsOnError(m.regions.mark(), &err)
-	var p problems
-	m.checkNewTicketID(in.TicketID, &p)
-	switch n := len(in.Players); {
-	case n == 0:
-		p.add("Players", "must list at least one player")
-	case n > MaxPlayersPerTicket:
-		p.add("Players", "lists %d players; a ticket holds at most %d", n, MaxPlayersPerTicket)
-	}
-	t := &ticket{id: in.TicketID, status: StatusQueued}
-	seen := map[string]bool{}
-	for i, pl := range in.Players {
-		path := "Players[" + itoa(i) + "]"
-		if seen[pl.PlayerID] {
-			p.add(path+".PlayerId", "player %q is listed twice", pl.PlayerID)
-		}
-		seen[pl.PlayerID] = true
-		t.players = append(t.players, m.rs.resolvePlayer(path, pl, &m.regions, false, &p))
-	}
-	if len(in.Players) > 0 && !m.rs.partyFits(len(in.Players)) {
-		p.add("Players", "a party of %d cannot fit on any team (largest team holds %d)", len(in.Players), m.rs.largestTeam())
-	}
-	if len(t.players) > 0 {
-		m.pool.checkParty(t, &p)
-	}
-	if err := p.err("StartMatchmaking"); err != nil {
-		return Ticket{}, err
-	}
-	if m.pool.waiting()+1 > m.opts.maxTickets {
-		return Ticket{}, ErrLimit
-	}
-	if t.id == "" {
-		t.id = m.newID()
-	}
-	now := m.clock.Now()
-	m.admit(now, t)
-	return Ticket{TicketID: t.id, Status: t.status, StartTime: t.startTime(), Players: slices.Clone(in.Players),
-		EstimatedWaitTime: m.estimatedWait()}, nil
-}
-
-// undoRegionsOnError forgets the regions a refused request added. Requires m.mu.
-func (m *Matchmaker) undoRegionsOnError(mark int, err *error) {
-	if *err != nil {
-		m.regions.rollback(mark)
-	}
-}
-
-// checkNewTicketID validates a caller-chosen ID and refuses one that is already in use.
-func (m *Matchmaker) checkNewTicketID(id string, p *problems) {
-	if id == "" {
-		return
-	}
-	checkTicketID("TicketId", id, p)
-	if _, used := m.tickets[id]; used {
-		p.add("TicketId", "ticket %q already exists", id)
-	}
-}
-
-// admit enters t into the pool, cancelling older tickets of its players.
-func (m *Matchmaker) admit(now time.Time, t *ticket) {
-	for i := range t.players {
-		if t.bf != nil {
-			break // a backfill roster's players are in a game, not searching
-		}
-		if old := m.players[t.players[i].id]; old != nil && old != t {
-			m.endTicket(now, old, StatusCancelled, ReasonDuplicatePlayer, "Cancelled due to duplicate player.")
-		}
-		if s := m.sessionOf[t.players[i].id]; s != nil {
-			m.leaveSession(now, s, t.players[i].id) // queueing again means leaving the game
-		}
-		m.players[t.players[i].id] = t
-	}
-	m.seq++
-	t.seq = m.seq
-	t.start = now.UnixNano()
-	t.deadline = now.Add(m.cfg.RequestTimeout).UnixNano()
-	m.pool.addTimer(t.deadline, t)
-	m.tickets[t.id] = t
-	m.pool.enqueue(t)
-	m.stats.Started++
-}
-
-// StopMatchmaking cancels a ticket; it ends with MatchmakingCancelled (or, for a backfill
-// ticket, BackfillCancelled). Stopping an already cancelled ticket succeeds; stopping a ticket
-// that ended otherwise fails with ErrInvalidState.
-func (m *Matchmaker) StopMatchmaking(ticketID string) error {
-	m.mu.Lock()
-	defer m.deliver()
-	defer m.mu.Unlock()
-	if m.closed {
-		return ErrClosed
-	}
-	t := m.tickets[ticketID]
-	switch {
-	case t == nil:
-		return ErrNotFound
-	case t.status == StatusCancelled:
-		return nil
-	case t.status.Terminal() || t.status == StatusPlacing:
-		return &stateError{id: ticketID, status: t.status}
-	}
-	m.endTicket(m.clock.Now(), t, StatusCancelled, ReasonCancelled, "Cancelled by request.")
-	return nil
-}
-
-type stateError struct {
-	id     string
-	status TicketStatus
-}
-
-func (e *stateError) Error() string {
-	return "matchmaker: ticket " + e.id + " is " + string(e.status) + " and cannot be changed"
-}
-func (e *stateError) Unwrap() error { return ErrInvalidState }
-
-// DescribeMatchmaking returns the tickets with the given IDs that still exist, active or ended
-// within the retention period, in the order asked.
-func (m *Matchmaker) DescribeMatchmaking(ticketIDs ...string) []Ticket {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := make([]Ticket, 0, len(ticketIDs))
-	for _, id := range ticketIDs {
-		if t := m.tickets[id]; t != nil {
-			out = append(out, m.snapshot(t))
-		}
-	}
-	return out
-}
-
-func (m *Matchmaker) snapshot(t *ticket) Ticket {
-	out := Ticket{TicketID: t.id, Status: t.status, StartTime: t.startTime(), MatchID: t.matchID, GameSessionArn: t.session, Backfill: t.bf != nil,
-		Players: m.rs.publicPlayers(t.players, &m.regions, t.matchID != "" || t.bf != nil)}
-	if e := t.ending; e != nil {
-		out.StatusReason, out.StatusMessage, out.EndTime = e.reason, e.message, e.at
-	}
-	if !t.status.Terminal() {
-		out.EstimatedWaitTime = m.estimatedWait()
-	}
-	return out
-}
-
 // estimatedWait is the recent average wait of matched tickets; zero until there is one.
 func (m *Matchmaker) estimatedWait() time.Duration {
 	return time.Duration(m.waitEWMA * float64(time.Second))
+}
+
+// update is the preamble of every request that changes state: it takes the lock, refuses the
+// request once the Matchmaker is closed, runs fn at the request's time (see
+// requestTimeLocked), releases the lock and delivers the events fn queued. fn runs with m.mu
+// held.
+func (m *Matchmaker) update(fn func(now time.Time) error) error {
+	_, err := update(m, func(now time.Time) (struct{}, error) { return struct{}{}, fn(now) })
+	return err
+}
+
+// update is Matchmaker.update for requests that return a value.
+func update[T any](m *Matchmaker, fn func(now time.Time) (T, error)) (T, error) {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		var zero T
+		return zero, ErrClosed
+	}
+	out, err := fn(m.requestTimeLocked())
+	m.mu.Unlock()
+	m.deliver()
+	return out, err
 }
 
 // newID returns a UUID from the configured random source.
@@ -568,7 +433,12 @@ func (m *Matchmaker) deliver() {
 	m.deliverMu.Lock()
 	m.mu.Lock()
 	batch, logs := m.outbox, m.logs
-	m.outbox, m.logs = nil, nil
+	if m.provisional {
+		batch = nil // undated events wait for the first tick (see requestTimeLocked)
+	} else {
+		m.outbox = nil
+	}
+	m.logs = nil
 	m.mu.Unlock()
 	var cut uint64
 	if len(batch) > 0 {
@@ -583,7 +453,7 @@ func (m *Matchmaker) deliver() {
 	}
 	if cut > 0 {
 		m.opts.logger.Warn("matchmaker: subscriber fell behind and was ended with ErrSlowSubscriber",
-			"subscribers", int(cut), "buffer", m.opts.subBuffer)
+			"subscribers", int(cut), "maxLag", m.opts.maxLag)
 	}
 }
 
@@ -597,15 +467,4 @@ type logRecord struct {
 // log queues a message for the logger; deliver writes it once no lock is held. Requires m.mu.
 func (m *Matchmaker) log(level slog.Level, msg string, args ...any) {
 	m.logs = append(m.logs, logRecord{level: level, msg: msg, args: args})
-}
-
-// partyFits reports whether a party of n players fits on some team.
-func (rs *RuleSet) partyFits(n int) bool { return n <= rs.largestTeam() }
-
-func (rs *RuleSet) largestTeam() int {
-	best := 0
-	for _, t := range rs.teams {
-		best = max(best, int(rs.loosest(t.maxParam)))
-	}
-	return best
 }

@@ -61,18 +61,11 @@ func (h *harness) tick(sec float64) []Event {
 
 func (h *harness) drain() []Event {
 	var got []Event
-	for {
-		select {
-		case e, ok := <-h.sub.C():
-			if !ok {
-				return got
-			}
-			got = append(got, e)
-			h.events = append(h.events, e)
-		default:
-			return got
-		}
+	for e, ok := h.sub.TryNext(); ok; e, ok = h.sub.TryNext() {
+		got = append(got, e)
+		h.events = append(h.events, e)
 	}
+	return got
 }
 
 func (h *harness) start(id string, players ...Player) {
@@ -287,8 +280,8 @@ func TestRepostNewestTicketClock(t *testing.T) {
 		m.Tick(clock.now)
 	}
 	var at []time.Duration
-	for len(sub.C()) > 0 {
-		if s, ok := (<-sub.C()).(*MatchmakingSucceeded); ok {
+	for e, ok := sub.TryNext(); ok; e, ok = sub.TryNext() {
+		if s, ok := e.(*MatchmakingSucceeded); ok {
 			at = append(at, s.Time.Sub(t0))
 			assert.Len(t, s.Tickets, 2)
 		}
@@ -328,8 +321,8 @@ func TestSortRulesOrderCandidates(t *testing.T) {
 	}
 	require.NoError(t, m.Tick(t0))
 	var got []string
-	for len(sub.C()) > 0 {
-		if s, ok := (<-sub.C()).(*MatchmakingSucceeded); ok {
+	for e, ok := sub.TryNext(); ok; e, ok = sub.TryNext() {
+		if s, ok := e.(*MatchmakingSucceeded); ok {
 			got = ticketIDs(s)
 		}
 	}

@@ -15,10 +15,12 @@ package matchmaker
 import (
 	"cmp"
 	"slices"
+
+	"github.com/seed-04d22514/matchmaker/internal/ruleset"
 )
 
 type pool struct {
-	rs    *RuleSet
+	rs    *ruleset.RuleSet
 	order []*ticket // searching tickets by (group, key, seq)
 	keyAt []float64 // order[i].key
 	grpAt []int32   // order[i].group
@@ -44,7 +46,7 @@ type pool struct {
 	oldestAge bool
 }
 
-func newPool(rs *RuleSet) *pool { return &pool{rs: rs, groups: map[string]int32{}} }
+func newPool(rs *ruleset.RuleSet) *pool { return &pool{rs: rs, groups: map[string]int32{}} }
 
 // waiting counts the tickets queued or searching.
 func (p *pool) waiting() int { return p.count }
@@ -52,7 +54,7 @@ func (p *pool) waiting() int { return p.count }
 // enqueue adds a ticket that is entering (or re-entering) the search.
 func (p *pool) enqueue(t *ticket) {
 	if !t.inPool { // a ticket still in the order keeps its place, and so its key
-		key, group := p.rs.orderKey(t)
+		key, group := p.rs.OrderKey(t.players)
 		t.key = key
 		if id, ok := p.groups[group]; ok {
 			t.group = id
@@ -324,24 +326,6 @@ func (p *pool) window(a int32, n int, dst []*ticket, pos []int32) ([]*ticket, []
 	return dst, pos
 }
 
-// orderKey computes a ticket's position in the pool order: the party's average of the
-// ordering attribute, and the value of the partitioning attribute.
-func (rs *RuleSet) orderKey(t *ticket) (float64, string) {
-	var key float64
-	var group string
-	if rs.orderAttr >= 0 && len(t.players) > 0 {
-		slot := rs.attrs[rs.orderAttr].slot
-		for i := range t.players {
-			key += t.players[i].nums[slot]
-		}
-		key /= float64(len(t.players))
-	}
-	if rs.groupAttr >= 0 && len(t.players) > 0 {
-		group = t.players[0].more.strs[rs.attrs[rs.groupAttr].slot]
-	}
-	return key, group
-}
-
 // ---- timers
 
 // timer wakes a ticket at its request timeout or its next expansion step; which one is read
@@ -420,40 +404,7 @@ func (p *pool) pruneTimers() {
 // checkParty refuses a party whose own players break a batchDistance rule at its most relaxed,
 // since such a ticket could never match.
 func (p *pool) checkParty(t *ticket, pr *problems) {
-	for _, r := range p.rs.batches {
-		a := p.rs.attrs[r.batchAttr]
-		if a.typ == AttrString {
-			for i := range t.players[1:] {
-				if t.players[i+1].more.strs[a.slot] != t.players[0].more.strs[a.slot] {
-					pr.add("Players", "players have different values of %q, and rule %q requires every player of a match to share one", a.name, r.name)
-					break
-				}
-			}
-			continue
-		}
-		lo, hi := 0.0, 0.0
-		for i := range t.players {
-			v := t.players[i].nums[a.slot]
-			if i == 0 {
-				lo, hi = v, v
-			}
-			lo, hi = min(lo, v), max(hi, v)
-		}
-		if hi-lo > p.rs.loosest(r.maxDist)+tolerance {
-			pr.add("Players", "players' %q values span %v, more than rule %q ever allows (%v)", a.name, hi-lo, r.name, p.rs.loosest(r.maxDist))
-		}
+	for _, msg := range p.rs.PartyProblems(t.players) {
+		pr.add("Players", "%s", msg)
 	}
-}
-
-// loosest returns the largest value a parameter takes at any expansion step.
-func (rs *RuleSet) loosest(slot int) float64 {
-	v := rs.base[slot].n
-	for _, e := range rs.expansions {
-		if slices.Contains(e.slots, slot) {
-			for _, st := range e.steps {
-				v = max(v, st.val.n)
-			}
-		}
-	}
-	return v
 }

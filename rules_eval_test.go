@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seed-04d22514/matchmaker/internal/ruleset"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -63,14 +64,14 @@ func rplat(attrs Attributes, lat Latencies) Player {
 // build resolves the players against rs as the pool would and places them.
 func buildPM(tb testing.TB, rs *RuleSet, reg *regions, tickets ...rtk) *potential {
 	tb.Helper()
-	pm := newPotential(rs)
+	pm := newPotential(rs.c)
 	for i, t := range tickets {
 		var p problems
-		team := rs.teamIndex(t.team)
+		team := rs.c.TeamIndex(t.team)
 		require.GreaterOrEqual(tb, team, 0, "team %q", t.team)
 		tick := &ticket{id: fmt.Sprintf("t%d", i)}
 		for j, in := range t.players {
-			tick.players = append(tick.players, rs.resolvePlayer(fmt.Sprintf("Players[%d]", j), in, reg, false, &p))
+			tick.players = append(tick.players, resolvePlayer(rs.c, fmt.Sprintf("Players[%d]", j), in, reg, false, &p))
 		}
 		require.True(tb, p.empty(), "%v", p.err("players"))
 		pm.add(tick, team)
@@ -78,18 +79,21 @@ func buildPM(tb testing.TB, rs *RuleSet, reg *regions, tickets ...rtk) *potentia
 	return pm
 }
 
-func ruleByName(tb testing.TB, rs *RuleSet, name string) *rule {
+func ruleByName(tb testing.TB, rs *RuleSet, name string) int {
 	tb.Helper()
-	for _, r := range rs.rules {
-		if r.name == name {
-			return r
-		}
-	}
-	tb.Fatalf("no rule %q", name)
-	return nil
+	i := rs.c.RuleIndex(name)
+	require.GreaterOrEqual(tb, i, 0, "no rule %q", name)
+	return i
 }
 
-func (v verdict) String() string { return [...]string{"fail", "unknown", "pass"}[v] }
+// Verdicts, named as the cases read.
+type verdict = ruleset.Verdict
+
+const (
+	fail    = ruleset.Fail
+	unknown = ruleset.Unknown
+	pass    = ruleset.Pass
+)
 
 // ruleCase checks one rule on one composition, in partial and in final mode.
 type ruleCase struct {
@@ -109,11 +113,11 @@ func runRuleCases(t *testing.T, cases []ruleCase) {
 			rs := mustCompile(t, tc.rs)
 			var reg regions
 			pm := buildPM(t, rs, &reg, tc.tickets...)
-			c := newChecker(rs)
-			c.at(tc.age)
+			c := ruleset.NewChecker(rs.c)
+			c.At(tc.age)
 			r := ruleByName(t, rs, tc.rule)
-			assert.Equal(t, tc.partial, c.rule(pm, r, false), "partial")
-			assert.Equal(t, tc.final, c.rule(pm, r, true), "final")
+			assert.Equal(t, tc.partial, c.Rule(pm, r, false), "partial")
+			assert.Equal(t, tc.final, c.Rule(pm, r, true), "final")
 		})
 	}
 }
@@ -335,32 +339,29 @@ func TestEvalCompound(t *testing.T) {
 	} {
 		t.Run(tc.stmt, func(t *testing.T) {
 			rs := mustCompile(t, compound(tc.stmt))
-			c := newChecker(rs)
-			c.at(0)
+			c := ruleset.NewChecker(rs.c)
+			c.At(0)
 			r := ruleByName(t, rs, "C")
 			var reg regions
 			pm := buildPM(t, rs, &reg, oneVone...)
-			assert.Equal(t, tc.partial, c.rule(pm, r, false), "partial")
-			assert.Equal(t, tc.final11, c.rule(pm, r, true), "final 1v1")
+			assert.Equal(t, tc.partial, c.Rule(pm, r, false), "partial")
+			assert.Equal(t, tc.final11, c.Rule(pm, r, true), "final 1v1")
 			pm = buildPM(t, rs, &reg, twoVone...)
-			assert.Equal(t, tc.final21, c.rule(pm, r, true), "final 2v1")
+			assert.Equal(t, tc.final21, c.Rule(pm, r, true), "final 2v1")
 		})
 	}
 
 	t.Run("operands are not checked on their own", func(t *testing.T) {
 		rs := mustCompile(t, compound("or(P, F)"))
-		var names []string
-		for _, r := range rs.checks {
-			names = append(names, r.name)
-		}
-		assert.Equal(t, []string{"U", "C"}, names)
-		c := newChecker(rs)
-		c.at(0)
+		c := ruleset.NewChecker(rs.c)
+		c.At(0)
 		var reg regions
-		assert.True(t, c.check(buildPM(t, rs, &reg, oneVone...), true), "F fails but only through C")
-		assert.False(t, c.check(buildPM(t, rs, &reg, twoVone...), true))
-		assert.Equal(t, "U", c.failed.name)
-		assert.True(t, c.check(buildPM(t, rs, &reg, twoVone...), false), "U is unknown while partial")
+		assert.True(t, c.Check(buildPM(t, rs, &reg, oneVone...), true), "F fails but only through C")
+		assert.False(t, c.Check(buildPM(t, rs, &reg, twoVone...), true))
+		failed, ok := c.Failed()
+		require.True(t, ok)
+		assert.Equal(t, "U", rs.Rules()[failed].Name)
+		assert.True(t, c.Check(buildPM(t, rs, &reg, twoVone...), false), "U is unknown while partial")
 	})
 }
 
@@ -471,90 +472,15 @@ func TestRulesAppendixB(t *testing.T) {
 
 	t.Run("1 whole rule set 1v0 then 1v1", func(t *testing.T) {
 		rs := mustCompile(t, ex1)
-		c := newChecker(rs)
-		c.at(0)
+		c := ruleset.NewChecker(rs.c)
+		c.At(0)
 		var reg regions
 		pm := buildPM(t, rs, &reg, onTeam("cowboys", skill(10)))
-		assert.True(t, c.check(pm, false), "the anchor alone passes while partial")
-		assert.False(t, c.check(pm, true))
+		assert.True(t, c.Check(pm, false), "the anchor alone passes while partial")
+		assert.False(t, c.Check(pm, true))
 		pm = buildPM(t, rs, &reg, onTeam("cowboys", skill(10)), onTeam("aliens", skill(15)))
-		assert.True(t, c.check(pm, false))
-		assert.True(t, c.check(pm, true))
-	})
-}
-
-// ---- expansion instants
-
-func TestParamsAtBoundaries(t *testing.T) {
-	const ex1 = `{"ruleLanguageVersion":"1.0","playerAttributes":[{"name":"skill","type":"number"}],
-	  "teams":[{"name":"cowboys","maxPlayers":8,"minPlayers":4},{"name":"aliens","maxPlayers":8,"minPlayers":4}],
-	  "rules":[{"name":"FairTeamSkill","type":"distance","measurements":["avg(teams[*].players.attributes[skill])"],
-	            "referenceValue":"avg(flatten(teams[*].players.attributes[skill]))","maxDistance":10}],
-	  "expansions":[{"target":"rules[FairTeamSkill].maxDistance","steps":[{"waitTimeSeconds":5,"value":50},{"waitTimeSeconds":15,"value":100}]},
-	                {"target":"teams[cowboys, aliens].minPlayers","steps":[{"waitTimeSeconds":"12.5","value":"2"}]}]}`
-	const repost = `{"ruleLanguageVersion":"1.0","playerAttributes":[{"name":"gameMode","type":"string"}],
-	  "teams":[{"name":"player","minPlayers":4,"maxPlayers":4,"quantity":1}],
-	  "rules":[{"name":"SameGameMode","type":"comparison","operation":"=","measurements":["flatten(teams[*].players.attributes[gameMode])"]}],
-	  "expansions":[{"target":"teams[player].minPlayers","steps":[{"waitTimeSeconds":30,"value":3},{"waitTimeSeconds":40,"value":2},{"waitTimeSeconds":45,"value":1}]}]}`
-
-	t.Run("example 1", func(t *testing.T) {
-		rs := mustCompile(t, ex1)
-		r := ruleByName(t, rs, "FairTeamSkill")
-		for _, tc := range []struct {
-			age     time.Duration
-			maxDist float64
-			minP    float64
-		}{
-			{0, 10, 4},
-			{5*time.Second - time.Millisecond, 10, 4},
-			{5*time.Second - 1, 10, 4},
-			{5 * time.Second, 50, 4},
-			{12500*time.Millisecond - 1, 50, 4},
-			{12500 * time.Millisecond, 50, 2},
-			{15*time.Second - time.Millisecond, 50, 2},
-			{15 * time.Second, 100, 2},
-			{time.Hour, 100, 2},
-		} {
-			ps := rs.paramsAt(tc.age, nil)
-			assert.Equal(t, tc.maxDist, ps[r.maxDist].n, "maxDistance at %v", tc.age)
-			for _, team := range rs.teams {
-				assert.Equal(t, tc.minP, ps[team.minParam].n, "minPlayers of %s at %v", team.name, tc.age)
-				assert.Equal(t, 8.0, ps[team.maxParam].n)
-			}
-		}
-		assert.Equal(t, []Team{{"cowboys", 4, 8}, {"aliens", 4, 8}}, rs.Teams(), "Teams reports the unexpanded sizes")
-	})
-
-	t.Run("re:Post 30/40/45", func(t *testing.T) {
-		rs := mustCompile(t, repost)
-		minP := rs.teams[0].minParam
-		var buf []param
-		for _, tc := range []struct {
-			age  time.Duration
-			want float64
-		}{
-			{0, 4}, {29999 * time.Millisecond, 4}, {30 * time.Second, 3}, {35 * time.Second, 3},
-			{39999 * time.Millisecond, 3}, {40 * time.Second, 2}, {44999 * time.Millisecond, 2},
-			{45 * time.Second, 1}, {55 * time.Second, 1},
-		} {
-			buf = rs.paramsAt(tc.age, buf)
-			assert.Equal(t, tc.want, buf[minP].n, "minPlayers at %v", tc.age)
-		}
-		assert.Equal(t, 30*time.Second, rs.nextStep(0))
-		assert.Equal(t, 40*time.Second, rs.nextStep(30*time.Second))
-		assert.Equal(t, 45*time.Second, rs.nextStep(44999*time.Millisecond))
-		assert.Equal(t, time.Duration(-1), rs.nextStep(45*time.Second))
-
-		// sizesOK follows the expanded minimum: three players are enough at 30 s, not before.
-		c := newChecker(rs)
-		var reg regions
-		gm := func() Player { return rpl(rA("gameMode", rS("ctf"))) }
-		pm := buildPM(t, rs, &reg, onTeam("player", gm(), gm(), gm()))
-		c.at(29999 * time.Millisecond)
-		assert.False(t, c.sizesOK(pm, true))
-		assert.True(t, c.sizesOK(pm, false))
-		c.at(30 * time.Second)
-		assert.True(t, c.sizesOK(pm, true))
+		assert.True(t, c.Check(pm, false))
+		assert.True(t, c.Check(pm, true))
 	})
 }
 
@@ -570,7 +496,7 @@ const bench5v5 = `{"ruleLanguageVersion":"1.0",
     {"name":"SharedMode","type":"collection","operation":"intersection",
      "measurements":["flatten(teams[*].players.attributes[modes])"],"minCount":1}]}`
 
-func bench5v5Match(tb testing.TB) (*checker, *potential) {
+func bench5v5Match(tb testing.TB) (*ruleset.Checker, *potential) {
 	rs := mustCompile(tb, bench5v5)
 	var reg regions
 	var red, blue []Player
@@ -583,27 +509,27 @@ func bench5v5Match(tb testing.TB) (*checker, *potential) {
 		tickets = append(tickets, onTeam("red", red[i]), onTeam("blue", blue[i]))
 	}
 	pm := buildPM(tb, rs, &reg, tickets...)
-	c := newChecker(rs)
-	c.at(0)
+	c := ruleset.NewChecker(rs.c)
+	c.At(0)
 	return c, pm
 }
 
 func TestEvaluate5v5(t *testing.T) {
 	c, pm := bench5v5Match(t)
-	require.True(t, c.check(pm, true))
-	allocs := testing.AllocsPerRun(100, func() { c.check(pm, true) })
+	require.True(t, c.Check(pm, true))
+	allocs := testing.AllocsPerRun(100, func() { c.Check(pm, true) })
 	assert.Zero(t, allocs, "a warmed-up checker must not allocate")
 }
 
 func BenchmarkEvaluate5v5(b *testing.B) {
 	c, pm := bench5v5Match(b)
-	if !c.check(pm, true) {
+	if !c.Check(pm, true) {
 		b.Fatal("the 5v5 match should pass")
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if !c.check(pm, true) {
+		if !c.Check(pm, true) {
 			b.Fatal("failed")
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/seed-04d22514/matchmaker/internal/ruleset"
 )
 
 // FuzzParseRuleSet feeds arbitrary bytes to ParseRuleSet. It must not panic or hang; a rule set
@@ -45,30 +47,24 @@ func FuzzParseRuleSet(f *testing.F) {
 		if total != rs.MaxPlayers() || total > MaxMatchPlayers {
 			t.Fatalf("teams hold %d players, MaxPlayers says %d", total, rs.MaxPlayers())
 		}
-		var ps []param
 		for _, age := range []time.Duration{0, time.Second, time.Minute, 12 * time.Hour} {
-			ps = rs.paramsAt(age, ps)
-			if len(ps) != len(rs.base) {
-				t.Fatalf("paramsAt gave %d parameters, want %d", len(ps), len(rs.base))
-			}
+			_ = rs.c.ExpansionsAt(age)
+			_ = rs.c.NextStep(age)
 		}
-		_ = rs.nextStep(0)
 
 		// One player with zero values for every attribute and one region, on each team in turn.
-		p := player{id: "fuzz", teamIdx: -1,
-			nums: make([]float64, rs.slotCount[0]), more: &playerMore{strs: make([]string, rs.slotCount[1]),
-				lists: make([][]string, rs.slotCount[2]), maps: make([]map[string]float64, rs.slotCount[3])},
-			lat: []regionLatency{{region: 0, ms: 10}}}
+		p := rs.c.NewPlayer("fuzz")
+		p.Lat = []ruleset.RegionLatency{{Region: 0, Ms: 10}}
 		tk := &ticket{id: "fuzz", players: []player{p}}
-		c := newChecker(rs)
-		c.at(time.Minute)
-		pm := newPotential(rs)
-		c.check(pm, false)
-		c.check(pm, true)
-		for team := range rs.teams {
+		c := ruleset.NewChecker(rs.c)
+		c.At(time.Minute)
+		pm := newPotential(rs.c)
+		c.Check(pm, false)
+		c.Check(pm, true)
+		for team := range rs.c.TeamCount() {
 			pm.add(tk, team)
-			c.check(pm, false)
-			c.check(pm, true)
+			c.Check(pm, false)
+			c.Check(pm, true)
 			pm.pop()
 		}
 	})

@@ -7,7 +7,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/seed-04d22514/matchmaker/internal/ruleset"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -433,20 +435,20 @@ func TestParseRuleSetLenient(t *testing.T) {
 	assert.Equal(t, 8, rs.MaxPlayers())
 	assert.False(t, rs.Large())
 	assert.Equal(t, map[string]AttributeType{"skill": AttrNumber, "url": AttrString}, rs.Attributes())
-	assert.Equal(t, "http://x//y/*z*/", rs.attrs[1].def.Str(), "comment markers inside strings are kept")
-	assert.Equal(t, 10.0, rs.attrs[0].def.Number())
-	fair := rs.rules[0]
-	ps := rs.paramsAt(0, nil)
-	assert.Equal(t, 12.5, ps[fair.maxDist].n)
-	ps = rs.paramsAt(5000000000, ps)
-	assert.Equal(t, 40.0, ps[fair.maxDist].n)
-	assert.Equal(t, 0.0, ps[rs.teams[0].minParam].n)
-	assert.Equal(t, 0.0, ps[rs.teams[1].minParam].n, "an expansion on a quantity-2 definition applies to every generated team")
-	var checks []string
-	for _, r := range rs.checks {
-		checks = append(checks, r.name)
-	}
-	assert.Equal(t, []string{"Sizes", "Either"}, checks)
+	assert.Equal(t, "http://x//y/*z*/", rs.c.Attr(1).Default.Str, "comment markers inside strings are kept")
+	assert.Equal(t, 10.0, rs.c.Attr(0).Default.Num)
+	at := func(age time.Duration) []ruleset.ExpansionState { return rs.c.ExpansionsAt(age) }
+	assert.Equal(t, 12.5, at(0)[1].Value, "rules[Fair].maxDistance")
+	assert.Equal(t, 40.0, at(5 * time.Second)[1].Value)
+	assert.Equal(t, 0.0, at(5 * time.Second)[0].Value, "teams[red].minPlayers")
+	// An expansion on a quantity-2 definition applies to every generated team: one player on
+	// red_1 and none on red_2 is a complete match once the minimum drops to 0.
+	var reg regions
+	pm := buildPM(t, rs, &reg, onTeam("red_1", rplat(rA("skill", rN(10)), Latencies{"eu": 10})))
+	c := ruleset.NewChecker(rs.c)
+	assert.False(t, c.SizesOK(pm, true))
+	c.At(5 * time.Second)
+	assert.True(t, c.SizesOK(pm, true))
 
 	_, err = ParseRuleSet([]byte(strings.Repeat(" ", MaxRuleSetBytes+1)))
 	checkProblems(t, err, []want{{"", "at most 65535 are allowed"}})

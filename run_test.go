@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -60,10 +61,11 @@ func TestRunFormsMatchesOnItsTicker(t *testing.T) {
 }
 
 // TestConsumerThatNeverReadsIsCutOff: the tick never blocks on a subscriber; one that falls
-// behind is ended loudly while other subscribers keep everything.
+// more than its lag limit behind across ticks is ended loudly while other subscribers keep
+// everything.
 func TestConsumerThatNeverReadsIsCutOff(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		m, err := New(Config{RuleSet: gomokuRuleSet(t)}, WithSubscriberBuffer(8))
+		m, err := New(Config{RuleSet: gomokuRuleSet(t)}, WithMaxSubscriberLag(8))
 		require.NoError(t, err)
 		stuck, err := m.Subscribe()
 		require.NoError(t, err)
@@ -80,21 +82,29 @@ func TestConsumerThatNeverReadsIsCutOff(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		runDone := make(chan error)
 		go func() { runDone <- m.Run(ctx) }()
-		for i := range 10 { // two players a tick: four events, within the buffer of 8
+		for i := range 10 { // two players a tick: four events a tick, each tick one batch
 			for j := range 2 {
 				_, err := m.StartMatchmaking(StartMatchmakingInput{Players: []Player{{PlayerID: fmt.Sprintf("p%d-%d", i, j), Attributes: num("score", 1000)}}})
 				require.NoError(t, err)
 			}
 			time.Sleep(time.Second)
 			synctest.Wait()
+			if i == 2 {
+				require.NoError(t, stuck.Err(), "the third tick found it 8 behind: within the limit")
+			}
 		}
 		assert.Equal(t, 10, int(m.Stats().Matches), "matching went on although one subscriber never reads")
-		var buffered int
-		for range stuck.C() {
-			buffered++
+		assert.ErrorIs(t, stuck.Err(), ErrSlowSubscriber, "cut off when the fourth tick found it 12 behind")
+		var kept []Event
+		for {
+			e, err := stuck.Next(ctx)
+			if err != nil {
+				assert.ErrorIs(t, err, ErrSlowSubscriber)
+				break
+			}
+			kept = append(kept, e)
 		}
-		assert.Equal(t, 8, buffered, "the stuck subscriber keeps what fit in its buffer, then its channel closes")
-		assert.ErrorIs(t, stuck.Err(), ErrSlowSubscriber)
+		assert.Len(t, kept, 12, "the stuck subscriber keeps the events queued before its cut-off, then its stream ends")
 		assert.Equal(t, uint64(1), m.Stats().SubscribersCut)
 
 		cancel()
@@ -110,6 +120,61 @@ func TestConsumerThatNeverReadsIsCutOff(t *testing.T) {
 		}
 		assert.Equal(t, 20+10*2, len(got), "20 Searching, then PotentialMatchCreated and Succeeded per match")
 	})
+}
+
+// TestLargeTickDoesNotCutOffSubscriber: one tick that produces 200,000 events, three times the
+// default lag limit, reaches subscribers that keep up tick by tick, through Next and through C.
+func TestLargeTickDoesNotCutOffSubscriber(t *testing.T) {
+	players := 100_000 // one Searching per ticket, then PotentialMatchCreated and Succeeded per pair
+	if testing.Short() {
+		players = 10_000
+	}
+	m, err := New(Config{RuleSet: gomokuRuleSet(t)}, WithClock(&fakeClock{now: t0}))
+	require.NoError(t, err)
+	viaNext, err := m.Subscribe()
+	require.NoError(t, err)
+	viaC, err := m.Subscribe()
+	require.NoError(t, err)
+	var gotC []Event
+	readDone := make(chan struct{})
+	go func() {
+		defer close(readDone)
+		for e := range viaC.C() {
+			gotC = append(gotC, e)
+		}
+	}()
+	for i := range players {
+		_, err := m.StartMatchmaking(StartMatchmakingInput{Players: []Player{{PlayerID: "p" + strconv.Itoa(i)}}})
+		require.NoError(t, err)
+	}
+	require.NoError(t, m.Tick(t0))
+	assert.Equal(t, players/2, int(m.Stats().Matches))
+
+	done, cancel := context.WithCancel(t.Context())
+	cancel()
+	var gotNext []Event
+	for {
+		e, err := viaNext.Next(done)
+		if err != nil {
+			require.ErrorIs(t, err, context.Canceled, "still live: the queue is empty")
+			break
+		}
+		gotNext = append(gotNext, e)
+	}
+	require.NoError(t, m.Close())
+	<-readDone
+	want := players + players/2*2
+	for name, got := range map[string][]Event{"Next": gotNext, "C": gotC} {
+		require.Len(t, got, want, name)
+		for i, e := range got {
+			if e.header().Seq != uint64(i+1) {
+				require.Failf(t, "gap", "%s: event %d has Seq %d", name, i, e.header().Seq)
+			}
+		}
+	}
+	assert.ErrorIs(t, viaC.Err(), ErrClosed, "ended by Close, not cut off")
+	assert.ErrorIs(t, viaNext.Err(), ErrClosed)
+	assert.Zero(t, m.Stats().SubscribersCut)
 }
 
 func TestNewRejectsBadConfiguration(t *testing.T) {

@@ -2,94 +2,363 @@ package matchmaker
 
 // This file holds event delivery: the hub that fans events out to subscribers, and the
 // Subscription a consumer reads from. Delivery never blocks the producer and never loses an
-// event silently: a consumer that falls a whole buffer behind is cut off and told so.
+// event silently: each subscription queues what its consumer has not received yet, and a
+// consumer that falls more than the lag limit behind is cut off and told so.
 
 import (
+	"context"
 	"slices"
 	"sync"
 )
 
-// Subscription is a stream of events from a Matchmaker. Read events from [Subscription.C]; when
-// that channel is closed, [Subscription.Err] says why.
+// channelBuffer is the buffer of the channel that [Subscription.C] returns. It is small, and
+// allocated only when C is first called: the subscription's queue, not the channel, absorbs a
+// large tick. Events that fit are put in the channel before publish returns, so a host that
+// calls Tick itself can read a small tick's events from the channel without waiting.
+const channelBuffer = 256
+
+// Subscription is a stream of events from a Matchmaker, made by [Matchmaker.Subscribe]. Events
+// arrive in the order the Matchmaker produced them (by Seq), with no gaps while the
+// subscription lives.
 //
-// Events arrive in the order the Matchmaker produced them, with no gaps while the subscription
-// lives. The library owns the channel and is the only one to close it. A consumer that lets the
-// channel's buffer fill is cut off rather than sent a thinned stream: the channel is closed after
-// the events already buffered, and Err returns [ErrSlowSubscriber]. Such a consumer should
-// subscribe again and re-read the state it needs.
+// There are two ways to receive. [Subscription.Next] returns the next event, waiting for one
+// if none is queued; it starts no goroutine, and most consumers should use it. [Subscription.C]
+// returns a channel, for a consumer that selects over other channels too; its first call
+// starts one goroutine that feeds the channel from the queue. A consumer may call C after
+// using Next; once C has been called, Next receives from that channel.
 //
-// The methods of a Subscription are safe for concurrent use.
+// Each subscription queues the events its consumer has not received yet; the Matchmaker never
+// waits for a consumer. The queue grows as needed, so one tick's events, however many, never
+// cut off a consumer that keeps up tick by tick. But when a tick's events are published while
+// more than the lag limit ([WithMaxSubscriberLag], default 65,536) of earlier events are still
+// unreceived, the subscription is cut off rather than sent a thinned stream: the events queued
+// before the cut stay readable, then Next returns [ErrSlowSubscriber] and C's channel is
+// closed. Such a consumer should subscribe again and re-read the state it needs. An event
+// counts as received once Next has returned it or it has been received from C's channel.
+//
+// The same event values go to every subscriber: events are read-only. A consumer that wants
+// to change one must copy it first.
+//
+// A subscription that receives nothing costs about a hundred bytes; its queue holds at most
+// the lag limit plus one tick's events, and is released whenever it empties. Call
+// [Subscription.Close] when done: it frees the queue and, if C was called, ends the goroutine.
+// A consumer of C that neither reads the channel until it is closed nor calls Close leaves
+// that goroutine blocked with the queued events.
+//
+// The methods of a Subscription are safe for concurrent use; concurrent calls of Next each
+// receive different events.
 type Subscription struct {
-	c   chan Event
 	hub *hub
 
-	mu    sync.Mutex // guards ended and err, and orders sends on c before its close
-	ended bool
-	err   error
+	mu     sync.Mutex    // guards the fields below
+	queue  [][]Event     // events not yet received, as runs of the published batches, oldest first
+	queued int           // the number of events in queue
+	wake   chan struct{} // made by a waiter, closed when events arrive or s ends; nil when nobody waits
+	ended  bool          // no more events will be queued
+	closed bool          // the consumer called Close
+	err    error         // why s ended, if not by the consumer's own Close
+	fwd    *forwarder    // set by the first call to C
 }
 
-// C returns the channel that delivers events. It is closed when the subscription ends; events
-// buffered before then stay readable.
-func (s *Subscription) C() <-chan Event { return s.c }
+// forwarder is the state of the channel that C returns and of the goroutine that feeds it.
+type forwarder struct {
+	c        chan Event
+	stop     chan struct{} // closed by Close; nil if no goroutine was started
+	done     chan struct{} // closed when the goroutine has exited and closed c
+	inflight bool          // the goroutine holds an event taken from the queue but not yet sent on c
+}
+
+// Next returns the next event. If one is queued, Next returns it at once, even if ctx is done;
+// otherwise it waits until an event arrives, ctx is done, or the subscription ends. It returns
+// [context.Cause] of ctx if ctx ends the wait, and consumes no event then. Once the
+// subscription has ended and every event queued before its end has been received, Next
+// returns the reason: [ErrSlowSubscriber] after a cut-off, [ErrClosed] after the Matchmaker
+// was closed, and also ErrClosed after the consumer's own Close, which discards what was
+// still queued.
+//
+// Because a queued event is returned whatever the state of ctx, calling Next with a context
+// that is already done receives, without waiting, the events queued so far, then returns the
+// context's error (or, if the subscription has ended, the reason): a host that calls Tick
+// itself reads everything the tick produced this way.
+//
+// After [Subscription.C] has been called, Next receives from C's channel instead: the
+// goroutine feeding the channel may hold queued events that a Next with a done context does
+// not wait for.
+func (s *Subscription) Next(ctx context.Context) (Event, error) {
+	for {
+		s.mu.Lock()
+		if s.fwd != nil {
+			c := s.fwd.c
+			s.mu.Unlock()
+			return s.receive(ctx, c)
+		}
+		if s.queued > 0 {
+			e := s.pop()
+			s.mu.Unlock()
+			return e, nil
+		}
+		if s.ended {
+			err := s.endErr()
+			s.mu.Unlock()
+			return nil, err
+		}
+		if ctx.Err() != nil { // a poll with a done context: no wait, nothing to allocate
+			s.mu.Unlock()
+			return nil, context.Cause(ctx)
+		}
+		wake := s.waitChan()
+		s.mu.Unlock()
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			return nil, context.Cause(ctx)
+		}
+	}
+}
+
+// receive is Next for a subscription whose events go through the channel c.
+func (s *Subscription) receive(ctx context.Context, c <-chan Event) (Event, error) {
+	var e Event
+	var ok bool
+	select { // an event already in the channel wins over a done ctx, as it does in Next
+	case e, ok = <-c:
+	default:
+		select {
+		case e, ok = <-c:
+		case <-ctx.Done():
+			return nil, context.Cause(ctx)
+		}
+	}
+	if !ok {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return nil, s.endErr()
+	}
+	return e, nil
+}
+
+// C returns a channel that delivers the events, for a consumer that selects over it. The
+// first call makes the channel and starts one goroutine that moves events from the
+// subscription's queue into it; later calls return the same channel. The channel buffers a
+// few hundred events: those that fit are in it before the Matchmaker's call that produced
+// them returns, the rest wait in the queue and reach the channel as the consumer reads. So a
+// receive that does not wait may find the channel empty while a large tick's events are
+// still queued; use Next with a done context to read without waiting.
+//
+// The library is the only one to close the channel. After a cut-off or the Matchmaker's
+// Close, the channel delivers the events queued before then and is closed; [Subscription.Err]
+// says why. After the consumer's own Close, the channel is closed at once (events already in
+// its buffer stay readable) and the goroutine has exited when Close returns.
+func (s *Subscription) C() <-chan Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fwd != nil {
+		return s.fwd.c
+	}
+	f := &forwarder{c: make(chan Event, channelBuffer), done: make(chan struct{})}
+	s.fwd = f
+	s.fill()
+	if s.closed || s.ended && s.queued == 0 {
+		close(f.c) // nothing left to forward: no goroutine needed
+		close(f.done)
+		return f.c
+	}
+	f.stop = make(chan struct{})
+	go s.forward()
+	return f.c
+}
+
+// forward is the goroutine that C starts. It moves queued events into the channel, blocking
+// only on the channel, and closes the channel when the subscription has ended and its queue
+// is empty, or at once after the consumer's Close.
+func (s *Subscription) forward() {
+	f := s.fwd
+	defer close(f.done)
+	defer close(f.c)
+	for {
+		s.mu.Lock()
+		f.inflight = false
+		s.fill()
+		if s.closed || s.ended && s.queued == 0 {
+			s.mu.Unlock()
+			return
+		}
+		if s.queued == 0 {
+			wake := s.waitChan()
+			s.mu.Unlock()
+			<-wake // Close, like every end, closes wake
+			continue
+		}
+		e := s.pop() // the channel is full: wait for room outside the lock
+		f.inflight = true
+		s.mu.Unlock()
+		select {
+		case f.c <- e:
+		case <-f.stop:
+			return
+		}
+	}
+}
+
+// fill moves queued events into C's channel while it has room, without blocking. It does
+// nothing while the goroutine holds an event, which must reach the channel first. Requires
+// s.mu.
+func (s *Subscription) fill() {
+	f := s.fwd
+	if f == nil || f.inflight {
+		return
+	}
+	for s.queued > 0 && len(f.c) < cap(f.c) {
+		f.c <- s.pop() // cannot block: only the holder of s.mu sends while no event is in flight
+	}
+}
 
 // Err returns nil while the subscription lives and after the consumer's own Close;
-// [ErrSlowSubscriber] if the subscription was cut off because the consumer fell behind; and
-// [ErrClosed] if the Matchmaker was closed.
+// [ErrSlowSubscriber] if it was cut off because the consumer fell behind; and [ErrClosed] if
+// the Matchmaker was closed. Err reports the end as soon as it happens, while the events
+// queued before it may still be waiting to be received.
 func (s *Subscription) Err() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.err
 }
 
-// Close ends the subscription and closes its channel. It may be called more than once, and
-// concurrently with delivery; calls after the subscription ended, for any reason, do nothing.
+// Close ends the subscription and discards the events not yet received. If C was called,
+// its channel is closed and its goroutine has exited when Close returns. Close may be called
+// more than once, concurrently with delivery, and after the subscription has ended for
+// another reason, which Err keeps reporting.
 func (s *Subscription) Close() {
-	if s.end(nil) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		s.waitForwarder()
+		return
+	}
+	live := !s.ended
+	s.closed, s.ended = true, true
+	clear(s.queue)
+	s.queue, s.queued = nil, 0
+	s.signal()
+	if f := s.fwd; f != nil && f.stop != nil {
+		close(f.stop)
+	}
+	s.mu.Unlock()
+	if live {
 		s.hub.remove(s)
+	}
+	s.waitForwarder()
+}
+
+// waitForwarder returns once the goroutine started by C, if any, has exited.
+func (s *Subscription) waitForwarder() {
+	s.mu.Lock()
+	f := s.fwd
+	s.mu.Unlock()
+	if f != nil {
+		<-f.done
 	}
 }
 
-// end ends s with err, unless it has already ended, and reports whether it did.
+// end ends s with err, unless it has already ended, and reports whether it did. The events
+// already queued stay readable. Requires s.mu.
 func (s *Subscription) end(err error) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.ended {
 		return false
 	}
 	s.ended, s.err = true, err
-	close(s.c)
+	s.signal()
 	return true
 }
 
-// deliver sends events to s in order without blocking. If the buffer fills, s is cut off with
-// ErrSlowSubscriber and the rest of events are not sent. live reports whether s is still live
-// afterwards; cut whether deliver itself cut it off.
-func (s *Subscription) deliver(events []Event) (live, cut bool) {
+// endErr is what Next returns once s has ended and its queue is empty. Requires s.mu.
+func (s *Subscription) endErr() error {
+	if s.err != nil {
+		return s.err
+	}
+	return ErrClosed // ended by the consumer's own Close
+}
+
+// lag returns how many events published to s have not been received. An event the
+// goroutine of C holds, or has put in the channel, is not received yet. Requires s.mu.
+func (s *Subscription) lag() int {
+	n := s.queued
+	if f := s.fwd; f != nil {
+		n += len(f.c)
+		if f.inflight {
+			n++
+		}
+	}
+	return n
+}
+
+// publish queues batch unless s has ended, or cuts s off with ErrSlowSubscriber if more than
+// maxLag earlier events are still unreceived. batch is shared with other subscriptions and
+// never written to. live reports whether s is still live afterwards; cut whether publish
+// itself cut it off.
+func (s *Subscription) publish(batch []Event, maxLag int) (live, cut bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ended {
 		return false, false
 	}
-	for _, e := range events {
-		select {
-		case s.c <- e:
-		default:
-			s.ended, s.err = true, ErrSlowSubscriber
-			close(s.c)
-			return false, true
-		}
+	if s.lag() > maxLag {
+		s.end(ErrSlowSubscriber)
+		return false, true
+	}
+	s.queue = append(s.queue, batch)
+	s.queued += len(batch)
+	s.fill()
+	if s.queued > 0 { // else C's channel took everything: nobody needs waking
+		s.signal()
 	}
 	return true, false
 }
 
-// hub fans events out to subscriptions. It starts no goroutines: publish does non-blocking sends
-// into each subscription's buffered channel, so a slow consumer costs the producer nothing.
+// pop removes and returns the oldest queued event; the queue must not be empty. An emptied
+// queue lets go of its backing array, so an idle subscription holds no memory for it.
+// Requires s.mu.
+func (s *Subscription) pop() Event {
+	run := s.queue[0]
+	e := run[0]
+	if len(run) > 1 {
+		s.queue[0] = run[1:]
+	} else {
+		s.queue[0] = nil
+		s.queue = s.queue[1:]
+		if len(s.queue) == 0 {
+			s.queue = nil
+		}
+	}
+	s.queued--
+	return e
+}
+
+// waitChan returns the channel that is closed when events arrive or s ends. Requires s.mu.
+func (s *Subscription) waitChan() <-chan struct{} {
+	if s.wake == nil {
+		s.wake = make(chan struct{})
+	}
+	return s.wake
+}
+
+// signal wakes everyone waiting on s. Requires s.mu.
+func (s *Subscription) signal() {
+	if s.wake != nil {
+		close(s.wake)
+		s.wake = nil
+	}
+}
+
+// hub fans events out to subscriptions. It starts no goroutines: publish appends each batch to
+// every subscription's queue, so a slow consumer costs the producer nothing but memory, which
+// the lag limit bounds.
 //
 // The methods of a hub are safe for concurrent use, but the caller must not call publish
 // concurrently with itself: events reach each subscriber in the order they are passed to
 // publish, across calls.
 type hub struct {
-	buffer int
+	maxLag  int
+	maxSubs int
 
 	mu     sync.Mutex // guards the fields below; taken before any Subscription.mu
 	subs   []*Subscription
@@ -97,43 +366,50 @@ type hub struct {
 	cutOff uint64
 }
 
-// newHub returns a hub whose subscriptions each buffer up to buffer events. buffer must be at
-// least 1; the option that sets it is checked before, so a smaller value is a bug and panics.
-func newHub(buffer int) *hub {
-	if buffer < 1 {
-		panic("matchmaker: subscriber buffer must be at least 1")
+// newHub returns a hub that cuts off a subscription more than maxLag events behind and holds
+// at most maxSubs live subscriptions. Both must be at least 1; the options that set them are
+// checked before, so a smaller value is a bug and panics.
+func newHub(maxLag, maxSubs int) *hub {
+	if maxLag < 1 || maxSubs < 1 {
+		panic("matchmaker: subscriber lag and subscriber limit must be at least 1")
 	}
-	return &hub{buffer: buffer}
+	return &hub{maxLag: maxLag, maxSubs: maxSubs}
 }
 
-// subscribe returns a new subscription that receives the events published from now on, or
-// ErrClosed if the hub is closed.
+// subscribe returns a new subscription that receives the events published from now on. It
+// fails with ErrClosed if the hub is closed, and with a *LimitError if maxSubs subscriptions
+// are live.
 func (h *hub) subscribe() (*Subscription, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
 		return nil, ErrClosed
 	}
-	s := &Subscription{c: make(chan Event, h.buffer), hub: h}
+	if len(h.subs) >= h.maxSubs {
+		return nil, &LimitError{Limit: "WithMaxSubscribers", Max: h.maxSubs}
+	}
+	s := &Subscription{hub: h}
 	h.subs = append(h.subs, s)
 	return s, nil
 }
 
-// publish delivers events, in order, to every live subscription, without blocking. A
-// subscription whose buffer is full is cut off with ErrSlowSubscriber and removed. After close,
-// publish does nothing.
+// publish queues events, in order, for every live subscription, without blocking. A
+// subscription more than maxLag events behind is cut off with ErrSlowSubscriber instead, and
+// removed. publish copies the slice once, so the caller may reuse it; the events themselves
+// are shared by every subscriber. After close, publish does nothing.
 func (h *hub) publish(events []Event) {
 	if len(events) == 0 {
 		return
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.closed {
+	if h.closed || len(h.subs) == 0 {
 		return
 	}
+	batch := slices.Clone(events)
 	kept := h.subs[:0]
 	for _, s := range h.subs {
-		live, cut := s.deliver(events)
+		live, cut := s.publish(batch, h.maxLag)
 		if cut {
 			h.cutOff++
 		}
@@ -154,8 +430,8 @@ func (h *hub) remove(s *Subscription) {
 	}
 }
 
-// close ends every subscription with ErrClosed and refuses new ones. It may be called more than
-// once.
+// close ends every subscription with ErrClosed and refuses new ones; the events already
+// queued stay readable. It may be called more than once.
 func (h *hub) close() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -164,7 +440,9 @@ func (h *hub) close() {
 	}
 	h.closed = true
 	for _, s := range h.subs {
+		s.mu.Lock()
 		s.end(ErrClosed)
+		s.mu.Unlock()
 	}
 	h.subs = nil
 }
@@ -176,3 +454,20 @@ func (h *hub) stats() (subscribers int, cutOff uint64) {
 	defer h.mu.Unlock()
 	return len(h.subs), h.cutOff
 }
+
+// TryNext returns the next queued event without waiting, and false when none is queued; then
+// [Subscription.Err] tells whether the subscription has ended. It is the receive for a host
+// that calls Tick from its own loop and reads what the tick produced before going on. Use
+// either C, or Next and TryNext, on one subscription: after C has been called, events may be in
+// flight to its channel where TryNext does not see them.
+func (s *Subscription) TryNext() (Event, bool) {
+	e, err := s.Next(doneContext)
+	return e, err == nil
+}
+
+// doneContext is a context that is already done, so that Next returns without waiting.
+var doneContext = func() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}()

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/seed-04d22514/matchmaker/internal/ruleset"
 )
 
 // Player is one player of a request, in the shape of GameLift's Player.
@@ -50,14 +52,14 @@ func (s TicketStatus) Terminal() bool {
 // Status reasons. FlexMatch's own reasons are TimedOut and Cancelled; the others are this
 // library's, for outcomes FlexMatch leaves unexplained.
 const (
-	ReasonTimedOut         = "TimedOut"
-	ReasonCancelled        = "Cancelled"
-	ReasonDuplicatePlayer  = "DUPLICATE_PLAYER"
-	ReasonReplaced         = "REPLACED"
-	ReasonClosed           = "MATCHMAKER_CLOSED"
-	ReasonAcceptanceReject = "ACCEPTANCE_REJECTED"
-	ReasonAcceptanceTimout = "ACCEPTANCE_TIMED_OUT"
-	ReasonAckTimedOut      = "ACKNOWLEDGE_TIMED_OUT"
+	ReasonTimedOut           = "TimedOut"
+	ReasonCancelled          = "Cancelled"
+	ReasonDuplicatePlayer    = "DUPLICATE_PLAYER"
+	ReasonReplaced           = "REPLACED"
+	ReasonClosed             = "MATCHMAKER_CLOSED"
+	ReasonAcceptanceReject   = "ACCEPTANCE_REJECTED"
+	ReasonAcceptanceTimedOut = "ACCEPTANCE_TIMED_OUT"
+	ReasonAckTimedOut        = "ACKNOWLEDGE_TIMED_OUT"
 )
 
 // StartMatchmakingInput is a matchmaking request, in the shape of GameLift's
@@ -136,35 +138,8 @@ func (t *ticket) waited(now time.Time) time.Duration { return time.Duration(now.
 // startTime returns when the ticket was admitted, in UTC.
 func (t *ticket) startTime() time.Time { return time.Unix(0, t.start).UTC() }
 
-// player is one player with attributes resolved against the rule set: numbers inline, the
-// other attribute types (rarer, and bigger) behind one pointer.
-type player struct {
-	id      string
-	nums    []float64
-	more    *playerMore     // nil when the rule set declares only numbers
-	lat     []regionLatency // sorted by region
-	teamIdx int32           // the player's team in a match or a backfill roster; -1 if none
-}
-
-type playerMore struct {
-	strs  []string
-	lists [][]string
-	maps  []map[string]float64
-}
-
-type regionLatency struct {
-	region int32
-	ms     int32
-}
-
-// latencyIn returns the player's latency to region.
-func (p *player) latencyIn(region int32) (int32, bool) {
-	i, ok := slices.BinarySearchFunc(p.lat, region, func(e regionLatency, r int32) int { return int(e.region - r) })
-	if !ok {
-		return 0, false
-	}
-	return p.lat[i].ms, true
-}
+// player is one player with attributes resolved against the rule set (see ruleset.Player).
+type player = ruleset.Player
 
 // regions interns region names so latency lookups compare integers.
 type regions struct {
@@ -205,8 +180,8 @@ func (r *regions) rollback(mark int) {
 // resolvePlayer checks one player against the rule set and builds its pool form. It reports
 // every reason the player could never be matched (spec §a.1: FlexMatch would accept such a
 // ticket and let it time out; this library refuses it at once).
-func (rs *RuleSet) resolvePlayer(path string, in Player, reg *regions, backfill bool, p *problems) player {
-	out := player{id: in.PlayerID, teamIdx: -1}
+func resolvePlayer(rs *ruleset.RuleSet, path string, in Player, reg *regions, backfill bool, p *problems) player {
+	out := rs.NewPlayer(in.PlayerID)
 	switch {
 	case in.PlayerID == "":
 		p.add(path+".PlayerId", "is required")
@@ -216,60 +191,70 @@ func (rs *RuleSet) resolvePlayer(path string, in Player, reg *regions, backfill 
 	in.Attributes.validate(path+".PlayerAttributes", p)
 	in.LatencyInMs.validate(path+".LatencyInMs", p)
 	if backfill {
-		out.teamIdx = int32(rs.teamIndex(in.Team))
+		out.Team = int32(rs.TeamIndex(in.Team))
 		if in.Team == "" {
 			p.add(path+".Team", "is required in a backfill request")
-		} else if out.teamIdx < 0 {
+		} else if out.Team < 0 {
 			p.add(path+".Team", "team %q is not a team of the rule set", in.Team)
 		}
 	} else if in.Team != "" {
 		p.add(path+".Team", "is set only in backfill requests")
 	}
-	out.nums = make([]float64, rs.slotCount[0])
-	if rs.slotCount[1]+rs.slotCount[2]+rs.slotCount[3] > 0 {
-		out.more = &playerMore{strs: make([]string, rs.slotCount[1]),
-			lists: make([][]string, rs.slotCount[2]), maps: make([]map[string]float64, rs.slotCount[3])}
-	}
-	for _, a := range rs.attrs {
-		v, ok := in.Attributes[a.name]
-		apath := path + ".PlayerAttributes." + a.name
+	for i := range rs.AttrCount() {
+		a := rs.Attr(i)
+		v, ok := in.Attributes[a.Name]
+		apath := path + ".PlayerAttributes." + a.Name
+		typ := AttributeType(a.Type)
 		if !ok {
-			if !a.hasDef {
-				p.add(apath, "is missing and attribute %q has no default in the rule set, so the ticket could never match", a.name)
+			if !a.HasDefault {
+				p.add(apath, "is missing and attribute %q has no default in the rule set, so the ticket could never match", a.Name)
 				continue
 			}
-			v = a.def
-		} else if v.Type() != a.typ {
-			p.add(apath, "is a %s value, but the rule set declares %q as %s", typeLabel(v.Type()), a.name, a.typ)
+			v = defaultValue(a)
+		} else if v.Type() != typ {
+			p.add(apath, "is a %s value, but the rule set declares %q as %s", typeLabel(v.Type()), a.Name, typ)
 			continue
 		}
-		switch a.typ {
+		switch typ {
 		case AttrNumber:
-			out.nums[a.slot] = v.Number()
+			out.Nums[a.Slot] = v.Number()
 		case AttrString:
-			out.more.strs[a.slot] = v.Str()
+			out.More.Strs[a.Slot] = v.Str()
 		case AttrStringList:
-			out.more.lists[a.slot] = v.strList()
+			out.More.Lists[a.Slot] = v.strList()
 		case AttrStringNumberMap:
-			out.more.maps[a.slot] = v.strMap()
+			out.More.Maps[a.Slot] = v.strMap()
 		}
 	}
-	if len(rs.latency) > 0 && len(in.LatencyInMs) == 0 {
+	if rs.HasLatencyRule() && len(in.LatencyInMs) == 0 {
 		p.add(path+".LatencyInMs", "is required because the rule set has a latency rule")
 	}
 	if len(in.LatencyInMs) > 0 {
-		out.lat = make([]regionLatency, 0, len(in.LatencyInMs))
+		out.Lat = make([]ruleset.RegionLatency, 0, len(in.LatencyInMs))
 		for name, ms := range in.LatencyInMs {
 			id, ok := reg.intern(name)
 			if !ok {
 				p.add(path+".LatencyInMs", "region %q would exceed the %d distinct regions a matchmaker tracks", name, maxTrackedRegions)
 				continue
 			}
-			out.lat = append(out.lat, regionLatency{region: id, ms: int32(min(ms, 1<<30))})
+			out.Lat = append(out.Lat, ruleset.RegionLatency{Region: id, Ms: int32(min(ms, 1<<30))})
 		}
-		slices.SortFunc(out.lat, func(a, b regionLatency) int { return int(a.region - b.region) })
+		slices.SortFunc(out.Lat, func(a, b ruleset.RegionLatency) int { return int(a.Region - b.Region) })
 	}
 	return out
+}
+
+// defaultValue is a declared attribute's default as a Value.
+func defaultValue(a ruleset.Attr) Value {
+	switch AttributeType(a.Type) {
+	case AttrNumber:
+		return NumberValue(a.Default.Num)
+	case AttrString:
+		return StringValue(a.Default.Str)
+	case AttrStringList:
+		return StringListValue(a.Default.List...)
+	}
+	return StringNumberMapValue(a.Default.Map)
 }
 
 func typeLabel(t AttributeType) string {
@@ -277,16 +262,6 @@ func typeLabel(t AttributeType) string {
 		return "missing"
 	}
 	return string(t)
-}
-
-// teamIndex returns the match team with the given (generated) name, or -1.
-func (rs *RuleSet) teamIndex(name string) int {
-	for i, t := range rs.teams {
-		if t.name == name {
-			return i
-		}
-	}
-	return -1
 }
 
 // checkTicketID validates a caller-chosen ticket ID.
@@ -300,35 +275,36 @@ func checkTicketID(path, id string, p *problems) {
 }
 
 // playerValue rebuilds the effective value of declared attribute a for p.
-func (rs *RuleSet) playerValue(p *player, a attrDecl) Value {
-	switch a.typ {
+func playerValue(p *player, a ruleset.Attr) Value {
+	switch AttributeType(a.Type) {
 	case AttrNumber:
-		return NumberValue(p.nums[a.slot])
+		return NumberValue(p.Nums[a.Slot])
 	case AttrString:
-		return StringValue(p.more.strs[a.slot])
+		return StringValue(p.More.Strs[a.Slot])
 	case AttrStringList:
-		return StringListValue(p.more.lists[a.slot]...)
+		return StringListValue(p.More.Lists[a.Slot]...)
 	}
-	return StringNumberMapValue(p.more.maps[a.slot])
+	return StringNumberMapValue(p.More.Maps[a.Slot])
 }
 
 // publicPlayers converts pool players back to the public shape, with their effective
 // attributes and teams.
-func (rs *RuleSet) publicPlayers(ps []player, reg *regions, withTeams bool) []Player {
+func publicPlayers(rs *ruleset.RuleSet, ps []player, reg *regions, withTeams bool) []Player {
 	out := make([]Player, len(ps))
 	for i := range ps {
 		p := &ps[i]
-		out[i] = Player{PlayerID: p.id, Attributes: make(Attributes, len(rs.attrs))}
-		for _, a := range rs.attrs {
-			out[i].Attributes[a.name] = rs.playerValue(p, a)
+		out[i] = Player{PlayerID: p.ID, Attributes: make(Attributes, rs.AttrCount())}
+		for j := range rs.AttrCount() {
+			a := rs.Attr(j)
+			out[i].Attributes[a.Name] = playerValue(p, a)
 		}
-		if withTeams && p.teamIdx >= 0 {
-			out[i].Team = rs.teams[p.teamIdx].name
+		if withTeams && p.Team >= 0 {
+			out[i].Team = rs.TeamName(int(p.Team))
 		}
-		if len(p.lat) > 0 {
-			out[i].LatencyInMs = make(Latencies, len(p.lat))
-			for _, l := range p.lat {
-				out[i].LatencyInMs[reg.names[l.region]] = int(l.ms)
+		if len(p.Lat) > 0 {
+			out[i].LatencyInMs = make(Latencies, len(p.Lat))
+			for _, l := range p.Lat {
+				out[i].LatencyInMs[reg.names[l.Region]] = int(l.Ms)
 			}
 		}
 	}
@@ -336,3 +312,149 @@ func (rs *RuleSet) publicPlayers(ps []player, reg *regions, withTeams bool) []Pl
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// ---- requests
+
+// StartMatchmaking adds a ticket to the pool. It returns the ticket as queued. A request that
+// could never match (a party larger than every team, an attribute missing without a default or
+// of the wrong type, no latency while the rule set has a latency rule) is refused with a
+// *ValidationError naming the field, and changes nothing. A player already in an active ticket
+// moves to this one: the older ticket ends with MatchmakingCancelled (DUPLICATE_PLAYER).
+func (m *Matchmaker) StartMatchmaking(in StartMatchmakingInput) (Ticket, error) {
+	return update(m, func(now time.Time) (Ticket, error) { return m.startMatchmakingLocked(now, in) })
+}
+
+func (m *Matchmaker) startMatchmakingLocked(now time.Time, in StartMatchmakingInput) (_ Ticket, err error) {
+	defer m.undoRegionsOnError(m.regions.mark(), &err)
+	var p problems
+	m.checkNewTicketID(in.TicketID, &p)
+	switch n := len(in.Players); {
+	case n == 0:
+		p.add("Players", "must list at least one player")
+	case n > MaxPlayersPerTicket:
+		p.add("Players", "lists %d players; a ticket holds at most %d", n, MaxPlayersPerTicket)
+	}
+	t := &ticket{id: in.TicketID, status: StatusQueued}
+	seen := map[string]bool{}
+	for i, pl := range in.Players {
+		path := "Players[" + itoa(i) + "]"
+		if seen[pl.PlayerID] {
+			p.add(path+".PlayerId", "player %q is listed twice", pl.PlayerID)
+		}
+		seen[pl.PlayerID] = true
+		t.players = append(t.players, resolvePlayer(m.rs, path, pl, &m.regions, false, &p))
+	}
+	if len(in.Players) > 0 && len(in.Players) > m.rs.LargestTeam() {
+		p.add("Players", "a party of %d cannot fit on any team (largest team holds %d)", len(in.Players), m.rs.LargestTeam())
+	}
+	if len(t.players) > 0 {
+		m.pool.checkParty(t, &p)
+	}
+	if err := p.err("StartMatchmaking"); err != nil {
+		return Ticket{}, err
+	}
+	if m.pool.waiting()+1 > m.opts.maxTickets {
+		return Ticket{}, &LimitError{Limit: "WithMaxTickets", Max: m.opts.maxTickets}
+	}
+	if t.id == "" {
+		t.id = m.newID()
+	}
+	m.admit(now, t)
+	return Ticket{TicketID: t.id, Status: t.status, StartTime: t.startTime(), Players: slices.Clone(in.Players),
+		EstimatedWaitTime: m.estimatedWait()}, nil
+}
+
+// undoRegionsOnError forgets the regions a refused request added. Requires m.mu.
+func (m *Matchmaker) undoRegionsOnError(mark int, err *error) {
+	if *err != nil {
+		m.regions.rollback(mark)
+	}
+}
+
+// checkNewTicketID validates a caller-chosen ID and refuses one that is already in use.
+func (m *Matchmaker) checkNewTicketID(id string, p *problems) {
+	if id == "" {
+		return
+	}
+	checkTicketID("TicketId", id, p)
+	if _, used := m.tickets[id]; used {
+		p.add("TicketId", "ticket %q already exists", id)
+	}
+}
+
+// admit enters t into the pool, cancelling older tickets of its players. Requires m.mu.
+func (m *Matchmaker) admit(now time.Time, t *ticket) {
+	for i := range t.players {
+		if t.bf != nil {
+			break // a backfill roster's players are in a game, not searching
+		}
+		if old := m.players[t.players[i].ID]; old != nil && old != t {
+			m.endTicketLocked(now, old, StatusCancelled, ReasonDuplicatePlayer, "Cancelled due to duplicate player.")
+		}
+		if s := m.sessionOf[t.players[i].ID]; s != nil {
+			m.leaveSession(now, s, t.players[i].ID) // queueing again means leaving the game
+		}
+		m.players[t.players[i].ID] = t
+	}
+	m.seq++
+	t.seq = m.seq
+	t.start = now.UnixNano()
+	t.deadline = now.Add(m.cfg.RequestTimeout).UnixNano()
+	m.pool.addTimer(t.deadline, t)
+	m.tickets[t.id] = t
+	m.pool.enqueue(t)
+	m.stats.Started++
+}
+
+// StopMatchmaking cancels a ticket; it ends with MatchmakingCancelled (or, for a backfill
+// ticket, BackfillCancelled). Stopping an already cancelled ticket succeeds; stopping a ticket
+// that ended otherwise fails with ErrInvalidState.
+func (m *Matchmaker) StopMatchmaking(ticketID string) error {
+	return m.update(func(now time.Time) error { return m.stopLocked(now, ticketID, "StopMatchmaking", false) })
+}
+
+// stopLocked cancels a ticket by request; backfill says which kind of ticket the request
+// names. Requires m.mu.
+func (m *Matchmaker) stopLocked(now time.Time, ticketID, op string, backfill bool) error {
+	t := m.tickets[ticketID]
+	switch {
+	case t == nil:
+		kind := "ticket"
+		if backfill {
+			kind = "backfill ticket"
+		}
+		return &NotFoundError{Kind: kind, ID: ticketID}
+	case backfill && t.bf == nil, t.status.Terminal() && t.status != StatusCancelled, t.status == StatusPlacing:
+		return &StateError{TicketID: ticketID, Status: t.status, Op: op}
+	case t.status == StatusCancelled:
+		return nil
+	}
+	m.endTicketLocked(now, t, StatusCancelled, ReasonCancelled, "Cancelled by request.")
+	return nil
+}
+
+// DescribeMatchmaking returns the tickets with the given IDs that still exist, active or ended
+// within the retention period, in the order asked.
+func (m *Matchmaker) DescribeMatchmaking(ticketIDs ...string) []Ticket {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]Ticket, 0, len(ticketIDs))
+	for _, id := range ticketIDs {
+		if t := m.tickets[id]; t != nil {
+			out = append(out, m.snapshot(t))
+		}
+	}
+	return out
+}
+
+func (m *Matchmaker) snapshot(t *ticket) Ticket {
+	out := Ticket{TicketID: t.id, Status: t.status, StartTime: t.startTime(), MatchID: t.matchID, GameSessionArn: t.session, Backfill: t.bf != nil,
+		Players: publicPlayers(m.rs, t.players, &m.regions, t.matchID != "" || t.bf != nil)}
+	if e := t.ending; e != nil {
+		out.StatusReason, out.StatusMessage, out.EndTime = e.reason, e.message, e.at
+	}
+	if !t.status.Terminal() {
+		out.EstimatedWaitTime = m.estimatedWait()
+	}
+	return out
+}

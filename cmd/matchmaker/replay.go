@@ -6,7 +6,6 @@ package main
 import (
 	"cmp"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -78,8 +77,7 @@ func replay(sc *scenario, w io.Writer) error {
 	clock := &fakeClock{now: scenarioStart}
 	m, err := matchmaker.New(sc.config,
 		matchmaker.WithClock(clock),
-		matchmaker.WithRandom(rand.NewChaCha8(scenarioSeed)),
-		matchmaker.WithSubscriberBuffer(1<<20))
+		matchmaker.WithRandom(rand.NewChaCha8(scenarioSeed)))
 	if err != nil {
 		return &prefixedError{prefix: "configuration", err: err}
 	}
@@ -141,21 +139,14 @@ func (p *printer) print(l line) {
 	}
 }
 
-// drain prints the events waiting in the subscription. The library delivers events before the
+// drain prints the events waiting in the subscription. The library queues events before the
 // call that produced them returns, so after a step or a tick nothing is still on its way.
 func (p *printer) drain() error {
-	for {
-		select {
-		case e, ok := <-p.sub.C():
-			if !ok {
-				if err := p.sub.Err(); err != nil {
-					return fmt.Errorf("event stream ended: %w", err)
-				}
-				return errors.New("event stream ended unexpectedly")
-			}
-			p.print(eventLine(e, scenarioStart))
-		default:
-			return p.err
-		}
+	for e, ok := p.sub.TryNext(); ok; e, ok = p.sub.TryNext() {
+		p.print(eventLine(e, scenarioStart))
 	}
+	if err := p.sub.Err(); err != nil {
+		return fmt.Errorf("event stream ended: %w", err)
+	}
+	return p.err
 }

@@ -5,7 +5,6 @@ package main
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -127,7 +126,7 @@ func (sim *simulation) run() (*report, error) {
 	}
 	clock := &fakeClock{now: scenarioStart}
 	m, err := matchmaker.New(matchmaker.Config{Name: "simulate", RuleSet: sim.rules, RequestTimeout: seconds(sim.timeout)},
-		matchmaker.WithClock(clock), matchmaker.WithRandom(rand.NewChaCha8(idSeed)), matchmaker.WithSubscriberBuffer(1<<20))
+		matchmaker.WithClock(clock), matchmaker.WithRandom(rand.NewChaCha8(idSeed)))
 	if err != nil {
 		return nil, err
 	}
@@ -189,17 +188,10 @@ func (rep *report) start(m *matchmaker.Matchmaker, rng *rand.Rand, skills map[st
 
 // drain records the events waiting in sub.
 func (rep *report) drain(sub *matchmaker.Subscription, skills map[string]float64) error {
-	for {
-		select {
-		case e, ok := <-sub.C():
-			if !ok {
-				return cmp.Or(sub.Err(), errors.New("event stream ended unexpectedly"))
-			}
-			rep.record(e, skills)
-		default:
-			return nil
-		}
+	for e, ok := sub.TryNext(); ok; e, ok = sub.TryNext() {
+		rep.record(e, skills)
 	}
+	return sub.Err()
 }
 
 func (rep *report) record(e matchmaker.Event, skills map[string]float64) {

@@ -63,19 +63,14 @@ func main() {
 		log.Fatal(err)
 	}
 
-	// Events are delivered by the time Tick returns; read what is waiting.
-	for {
-		select {
-		case e, ok := <-sub.C():
-			if !ok {
-				log.Fatal(sub.Err())
-			}
-			if s, ok := e.(*matchmaker.MatchmakingSucceeded); ok {
-				printMatch(s)
-			}
-		default:
-			return
+	// Events are queued for the subscription by the time Tick returns; read what is waiting.
+	for e, ok := sub.TryNext(); ok; e, ok = sub.TryNext() {
+		if s, ok := e.(*matchmaker.MatchmakingSucceeded); ok {
+			printMatch(s)
 		}
+	}
+	if err := sub.Err(); err != nil {
+		log.Fatal(err)
 	}
 }
 

@@ -1,4 +1,4 @@
-package matchmaker
+package ruleset
 
 // This file holds the typed reading of rule-set JSON nodes: numbers written as strings, unknown
 // keys with a suggestion, and every problem recorded with its JSON path.
@@ -8,42 +8,44 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/seed-04d22514/matchmaker/internal/ruleset/jsonc"
 )
 
 // obj reads the members of one JSON object and remembers which keys were asked for, so that
 // finish can report every key nobody asked for: a silent typo is the most common rule-set bug.
 type obj struct {
 	path  string
-	node  *jnode
+	node  *jsonc.Node
 	p     *problems
 	known []string
 }
 
 // asObject returns an obj for n, or nil after recording a problem when n is not an object.
-func asObject(path string, n *jnode, p *problems) *obj {
-	if n == nil || n.kind != jObject {
-		p.add(path, "must be an object, got %s", n.describe())
+func asObject(path string, n *jsonc.Node, p *problems) *obj {
+	if n == nil || n.Kind != jsonc.Object {
+		p.add(path, "must be an object, got %s", n.Describe())
 		return nil
 	}
-	seen := make(map[string]bool, len(n.fields))
-	for _, f := range n.fields {
-		if seen[f.key] {
-			p.add(joinPath(path, f.key), "duplicate key %q; only one value is allowed", f.key)
+	seen := make(map[string]bool, len(n.Fields))
+	for _, f := range n.Fields {
+		if seen[f.Key] {
+			p.add(jsonc.JoinPath(path, f.Key), "duplicate key %q; only one value is allowed", f.Key)
 		}
-		seen[f.key] = true
+		seen[f.Key] = true
 	}
 	return &obj{path: path, node: n, p: p, known: []string{"description"}}
 }
 
-func (o *obj) at(key string) string { return joinPath(o.path, key) }
+func (o *obj) at(key string) string { return jsonc.JoinPath(o.path, key) }
 
 // get returns the last value for key, or nil.
-func (o *obj) get(key string) *jnode {
+func (o *obj) get(key string) *jsonc.Node {
 	o.known = append(o.known, key)
-	var v *jnode
-	for _, f := range o.node.fields {
-		if f.key == key {
-			v = f.val
+	var v *jsonc.Node
+	for _, f := range o.node.Fields {
+		if f.Key == key {
+			v = f.Val
 		}
 	}
 	return v
@@ -60,11 +62,11 @@ func (o *obj) str(key string, required bool) (string, bool) {
 		}
 		return "", false
 	}
-	if v.kind != jString {
-		o.p.add(o.at(key), "must be a string, got %s", v.describe())
+	if v.Kind != jsonc.String {
+		o.p.add(o.at(key), "must be a string, got %s", v.Describe())
 		return "", false
 	}
-	return v.text, true
+	return v.Text, true
 }
 
 // num reads a number member, accepting numbers written as strings ("500") as published rule
@@ -80,14 +82,14 @@ func (o *obj) num(key string, required bool) (float64, bool) {
 	return numberOf(o.at(key), v, o.p)
 }
 
-func numberOf(path string, v *jnode, p *problems) (float64, bool) {
-	if v.kind != jNumber && v.kind != jString {
-		p.add(path, "must be a number, got %s", v.describe())
+func numberOf(path string, v *jsonc.Node, p *problems) (float64, bool) {
+	if v.Kind != jsonc.Number && v.Kind != jsonc.String {
+		p.add(path, "must be a number, got %s", v.Describe())
 		return 0, false
 	}
-	f, err := strconv.ParseFloat(strings.TrimSpace(v.text), 64)
+	f, err := strconv.ParseFloat(strings.TrimSpace(v.Text), 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		p.add(path, "must be a finite number, got %s", v.describe())
+		p.add(path, "must be a finite number, got %s", v.Describe())
 		return 0, false
 	}
 	return f, true
@@ -120,7 +122,7 @@ func (o *obj) enum(key, def string, allowed ...string) string {
 }
 
 // array reads an array member.
-func (o *obj) array(key string, required bool) ([]*jnode, bool) {
+func (o *obj) array(key string, required bool) ([]*jsonc.Node, bool) {
 	v := o.get(key)
 	if v == nil {
 		if required {
@@ -128,11 +130,11 @@ func (o *obj) array(key string, required bool) ([]*jnode, bool) {
 		}
 		return nil, false
 	}
-	if v.kind != jArray {
-		o.p.add(o.at(key), "must be an array, got %s", v.describe())
+	if v.Kind != jsonc.Array {
+		o.p.add(o.at(key), "must be an array, got %s", v.Describe())
 		return nil, false
 	}
-	return v.items, true
+	return v.Items, true
 }
 
 // finish reports members whose keys were never asked for.
@@ -140,15 +142,15 @@ func (o *obj) finish(what string) {
 	if o == nil {
 		return
 	}
-	for _, f := range o.node.fields {
-		if slices.Contains(o.known, f.key) {
+	for _, f := range o.node.Fields {
+		if slices.Contains(o.known, f.Key) {
 			continue
 		}
 		msg := "unknown key %q for " + what
-		if s := closest(f.key, o.known); s != "" {
-			o.p.add(o.at(f.key), msg+" (did you mean %q?)", f.key, s)
+		if s := closest(f.Key, o.known); s != "" {
+			o.p.add(o.at(f.Key), msg+" (did you mean %q?)", f.Key, s)
 		} else {
-			o.p.add(o.at(f.key), msg, f.key)
+			o.p.add(o.at(f.Key), msg, f.Key)
 		}
 	}
 }

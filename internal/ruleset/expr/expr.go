@@ -1,7 +1,7 @@
-package matchmaker
+package expr
 
 // This file holds the FlexMatch property-expression language used by rule measurements and
-// reference values: compilation with static type checks, and an evaluator that reuses its scratch
+// reference values: compilation with static type checks, and an Evaluator that reuses its scratch
 // buffers so that evaluation does not allocate once it has warmed up.
 
 import (
@@ -18,109 +18,145 @@ const (
 	maxExprDepth = 32
 )
 
-// attrRef identifies a declared player attribute of the rule set.
-type attrRef struct {
-	index int // position among the rule set's playerAttributes
-	typ   AttributeType
-}
+// AttrType is the type of a declared player attribute, with FlexMatch's names.
+type AttrType string
 
-// exprScope resolves names while an expression is compiled.
-type exprScope struct {
-	// teams maps a team name to the indices of the match teams it selects. A definition name with
-	// quantity > 1 maps to all its generated teams; a generated name ("red_2") or a quantity-1
-	// definition maps to one team. Names are case-sensitive.
-	teams     map[string][]int
-	teamCount int // number of teams in a match; "*" selects 0..teamCount-1
-	attrs     map[string]attrRef
-}
-
-// exprEnv is the potential match an expression reads. Every player has a value for every
-// declared attribute (defaults already applied).
-type exprEnv interface {
-	teamSize(team int) int
-	playerID(team, i int) string
-	number(team, i, attr int) float64
-	str(team, i, attr int) string
-	strList(team, i, attr int) []string
-	strMap(team, i, attr int) map[string]float64
-}
-
-// valKind is the kind of a value an expression produces.
-type valKind uint8
-
+// The four attribute types.
 const (
-	valUndef  valKind = iota // no value: an aggregate over an empty list, or over an undefined element
-	valNum                   // a number
-	valStr                   // a string
-	valList                  // a list held in the evaluator's arena
-	valPlayer                // a player of the match
-	valTeam                  // a team of the match
-	valMap                   // a player's string_number_map attribute
+	AttrString          AttrType = "string"
+	AttrNumber          AttrType = "number"
+	AttrStringList      AttrType = "string_list"
+	AttrStringNumberMap AttrType = "string_number_map"
 )
 
-var valKindNames = [...]string{
-	valUndef:  "undefined values",
-	valNum:    "numbers",
-	valStr:    "strings",
-	valList:   "lists",
-	valPlayer: "players",
-	valTeam:   "teams",
-	valMap:    "string-number maps",
+// AttrRef identifies a declared player attribute of the rule set.
+type AttrRef struct {
+	Index int // position among the rule set's playerAttributes
+	Type  AttrType
 }
 
-func (k valKind) String() string {
-	if int(k) < len(valKindNames) {
-		return valKindNames[k]
+// Scope resolves names while an expression is compiled.
+type Scope struct {
+	// Teams maps a team name to the indices of the match teams it selects. A definition name with
+	// quantity > 1 maps to all its generated teams; a generated name ("red_2") or a quantity-1
+	// definition maps to one team. Names are case-sensitive.
+	Teams     map[string][]int
+	TeamCount int // number of teams in a match; "*" selects 0..TeamCount-1
+	Attrs     map[string]AttrRef
+}
+
+// Env is the potential match an expression reads. Every player has a value for every
+// declared attribute (defaults already applied).
+// Attribute arguments are indices among the rule set's declared attributes (AttrRef.Index).
+type Env interface {
+	TeamSize(team int) int
+	PlayerID(team, i int) string
+	Number(team, i, attr int) float64
+	Str(team, i, attr int) string
+	StrList(team, i, attr int) []string
+	StrMap(team, i, attr int) map[string]float64
+}
+
+// Kind is the kind of a value an expression produces.
+type Kind uint8
+
+const (
+	KindUndef  Kind = iota // no value: an aggregate over an empty list, or over an undefined element
+	KindNum                // a number
+	KindStr                // a string
+	KindList               // a list held in the Evaluator's arena
+	KindPlayer             // a player of the match
+	KindTeam               // a team of the match
+	KindMap                // a player's string_number_map attribute
+)
+
+var kindNames = [...]string{
+	KindUndef:  "undefined values",
+	KindNum:    "numbers",
+	KindStr:    "strings",
+	KindList:   "lists",
+	KindPlayer: "players",
+	KindTeam:   "teams",
+	KindMap:    "string-number maps",
+}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
 	}
 	return "kind " + strconv.Itoa(int(k))
 }
 
-// exprShape is the static type of an expression's result: depth 0 is a scalar of kind elem,
+// Shape is the static type of an expression's result: depth 0 is a Scalar of kind elem,
 // depth 1 a list of elem, depth 2 a list of lists of elem, and so on.
-type exprShape struct {
+type Shape struct {
 	depth int
-	elem  valKind
+	elem  Kind
 }
 
-// scalar is one leaf value: kind is valUndef, valNum or valStr.
-type scalar struct {
-	kind valKind
+// Depth is 0 for a scalar, 1 for a list, 2 for a list of lists, and so on.
+func (s Shape) Depth() int { return s.depth }
+
+// Elem is the kind of the innermost values.
+func (s Shape) Elem() Kind { return s.elem }
+
+// Scalar is one leaf value: kind is KindUndef, KindNum or KindStr.
+type Scalar struct {
+	kind Kind
 	num  float64
 	str  string
 }
 
-// val is one value produced by an evaluator. Lists do not hold Go slices: they name a range of the
-// evaluator's arena, so nested lists cost no allocation and stay valid while the arena grows.
-type val struct {
-	kind valKind
-	num  float64 // valNum
-	str  string  // valStr
-	// valList: a = offset into the arena, b = length, c = nesting depth (1 for a list of scalars).
-	// valPlayer: a = team, b = player index. valTeam: a = team.
-	// valMap: a = team, b = player index, c = attribute index.
+// NumScalar, StrScalar and UndefScalar make scalars.
+func NumScalar(f float64) Scalar { return Scalar{kind: KindNum, num: f} }
+
+// StrScalar returns a string scalar.
+func StrScalar(s string) Scalar { return Scalar{kind: KindStr, str: s} }
+
+// UndefScalar returns the undefined scalar.
+func UndefScalar() Scalar { return Scalar{kind: KindUndef} }
+
+// Kind returns KindUndef, KindNum or KindStr.
+func (s Scalar) Kind() Kind { return s.kind }
+
+// Num returns the number of a KindNum scalar.
+func (s Scalar) Num() float64 { return s.num }
+
+// Str returns the string of a KindStr scalar.
+func (s Scalar) Str() string { return s.str }
+
+// Val is one value produced by an Evaluator. Lists do not hold Go slices: they name a range of the
+// Evaluator's arena, so nested lists cost no allocation and stay valid while the arena grows.
+type Val struct {
+	kind Kind
+	num  float64 // KindNum
+	str  string  // KindStr
+	// KindList: a = offset into the arena, b = length, c = nesting depth (1 for a list of scalars).
+	// KindPlayer: a = team, b = player index. KindTeam: a = team.
+	// KindMap: a = team, b = player index, c = attribute index.
 	a, b, c int32
 }
 
-// scalar returns v as a scalar leaf, or false if v is a list, player, team or map.
-func (v val) scalar() (scalar, bool) {
+// Scalar returns v as a Scalar leaf, or false if v is a list, player, team or map.
+func (v Val) Scalar() (Scalar, bool) {
 	switch v.kind {
-	case valUndef, valNum, valStr:
-		return scalar{kind: v.kind, num: v.num, str: v.str}, true
+	case KindUndef, KindNum, KindStr:
+		return Scalar{kind: v.kind, num: v.num, str: v.str}, true
 	}
-	return scalar{}, false
+	return Scalar{}, false
 }
 
-// mapRef returns the team, player index and attribute index of a valMap value.
-func (v val) mapRef() (team, i, attr int) { return int(v.a), int(v.b), int(v.c) }
+// mapRef returns the team, player index and attribute index of a KindMap value.
+func (v Val) mapRef() (team, i, attr int) { return int(v.a), int(v.b), int(v.c) }
 
-// playerRef returns the team and player index of a valPlayer value.
-func (v val) playerRef() (team, i int) { return int(v.a), int(v.b) }
+// playerRef returns the team and player index of a KindPlayer value.
+func (v Val) playerRef() (team, i int) { return int(v.a), int(v.b) }
 
-func numVal(f float64) val { return val{kind: valNum, num: f} }
-func strVal(s string) val  { return val{kind: valStr, str: s} }
+func numVal(f float64) Val { return Val{kind: KindNum, num: f} }
+func strVal(s string) Val  { return Val{kind: KindStr, str: s} }
 
-func listVal(off, n, depth int) val {
-	return val{kind: valList, a: int32(off), b: int32(n), c: int32(depth)}
+func listVal(off, n, depth int) Val {
+	return Val{kind: KindList, a: int32(off), b: int32(n), c: int32(depth)}
 }
 
 // funcKind names a function of the expression language; fnNone marks a path.
@@ -174,7 +210,7 @@ const (
 type node struct {
 	fn    funcKind
 	arg   *node // fnNone: nil
-	shape exprShape
+	shape Shape
 
 	// Path fields, used when fn is fnNone.
 	teams     []int    // selected team indices, in selector order
@@ -182,39 +218,39 @@ type node struct {
 	multi     bool     // the selector yields a list of teams rather than one team
 	end       pathEnd
 	attrName  string
-	attr      attrRef
+	attr      AttrRef
 }
 
-// expr is a compiled property expression. It is immutable and safe for concurrent use; each
-// goroutine evaluates it with its own evaluator.
-type expr struct {
+// Expr is a compiled property expression. It is immutable and safe for concurrent use; each
+// goroutine evaluates it with its own Evaluator.
+type Expr struct {
 	root  *node
 	src   string // normalised source
 	count bool
 }
 
 // shape returns the static type of the expression's result.
-func (e *expr) shape() exprShape { return e.root.shape }
+func (e *Expr) Shape() Shape { return e.root.shape }
 
 // usesCount reports whether the expression applies count() anywhere. Team-size rules are deferred
 // while a match is still partial.
-func (e *expr) usesCount() bool { return e.count }
+func (e *Expr) UsesCount() bool { return e.count }
 
 // String returns the normalised source: "teams" for the "team" alias, "playerId", no spaces.
-func (e *expr) String() string { return e.src }
+func (e *Expr) String() string { return e.src }
 
-// exprError is a compile error: what went wrong and the byte offset in the source where.
-type exprError struct {
+// Error is a compile error: what went wrong and the byte offset in the source where.
+type Error struct {
 	offset int
 	msg    string
 }
 
-func (e *exprError) Error() string { return e.msg + " at offset " + strconv.Itoa(e.offset) }
+func (e *Error) Error() string { return e.msg + " at offset " + strconv.Itoa(e.offset) }
 
-// isExpression reports whether a referenceValue string is an expression rather than a string
+// IsExpression reports whether a referenceValue string is an expression rather than a string
 // literal: trimmed, it starts with "teams[" or "team[" (spaces allowed before the bracket) or with
 // a function name followed by optional spaces and "(".
-func isExpression(s string) bool {
+func IsExpression(s string) bool {
 	s = strings.TrimSpace(s)
 	n := identLen(s)
 	rest := strings.TrimLeft(s[n:], " \t\r\n")
@@ -227,12 +263,12 @@ func isExpression(s string) bool {
 	return false
 }
 
-// compileExpr parses src and checks it against sc. Errors say what is wrong and at which byte
+// Compile parses src and checks it against sc. Errors say what is wrong and at which byte
 // offset, such as `unknown attribute "skil" at offset 32`; they carry no "matchmaker:" prefix
 // because callers report them inside a FieldError.
-func compileExpr(src string, sc *exprScope) (*expr, error) {
+func Compile(src string, sc *Scope) (*Expr, error) {
 	if len(src) > maxExprLen {
-		return nil, &exprError{offset: maxExprLen, msg: "expression longer than " + strconv.Itoa(maxExprLen) + " bytes"}
+		return nil, &Error{offset: maxExprLen, msg: "expression longer than " + strconv.Itoa(maxExprLen) + " bytes"}
 	}
 	p := parser{src: src, sc: sc}
 	root, err := p.expr()
@@ -245,7 +281,7 @@ func compileExpr(src string, sc *exprScope) (*expr, error) {
 	}
 	var b strings.Builder
 	root.format(&b)
-	return &expr{root: root, src: b.String(), count: root.usesCount()}, nil
+	return &Expr{root: root, src: b.String(), count: root.usesCount()}, nil
 }
 
 func (n *node) usesCount() bool {
@@ -289,7 +325,7 @@ type parser struct {
 	src   string
 	pos   int
 	depth int
-	sc    *exprScope
+	sc    *Scope
 }
 
 func (p *parser) fail(format string, args ...any) error {
@@ -297,7 +333,7 @@ func (p *parser) fail(format string, args ...any) error {
 }
 
 func (p *parser) failAt(offset int, format string, args ...any) error {
-	return &exprError{offset: offset, msg: fmt.Sprintf(format, args...)}
+	return &Error{offset: offset, msg: fmt.Sprintf(format, args...)}
 }
 
 // rest returns a short excerpt of the unparsed source for error messages.
@@ -406,19 +442,19 @@ func (n *node) check() error {
 	}
 	switch n.fn {
 	case fnCount:
-		n.shape = exprShape{depth: in.depth - 1, elem: valNum}
+		n.shape = Shape{depth: in.depth - 1, elem: KindNum}
 	case fnFlatten:
-		n.shape = exprShape{depth: max(in.depth-1, 1), elem: in.elem}
+		n.shape = Shape{depth: max(in.depth-1, 1), elem: in.elem}
 	case fnSetIntersection:
-		if in.elem != valStr {
+		if in.elem != KindStr {
 			return fmt.Errorf("%s needs strings, got %s", name, in.elem)
 		}
-		n.shape = exprShape{depth: max(in.depth-1, 1), elem: valStr}
+		n.shape = Shape{depth: max(in.depth-1, 1), elem: KindStr}
 	default:
-		if in.elem != valNum {
+		if in.elem != KindNum {
 			return fmt.Errorf("%s needs numbers, got %s", name, in.elem)
 		}
-		n.shape = exprShape{depth: in.depth - 1, elem: valNum}
+		n.shape = Shape{depth: in.depth - 1, elem: KindNum}
 	}
 	return nil
 }
@@ -432,7 +468,7 @@ func (p *parser) path() (*node, error) {
 	if err := p.teamSelector(n); err != nil {
 		return nil, err
 	}
-	n.shape = exprShape{depth: 0, elem: valTeam}
+	n.shape = Shape{depth: 0, elem: KindTeam}
 	if n.multi {
 		n.shape.depth = 1
 	}
@@ -446,7 +482,7 @@ func (p *parser) path() (*node, error) {
 		return nil, p.failAt(at, "expected \"players\" after \"teams[...].\", found %q", word)
 	}
 	n.end = endPlayers
-	n.shape = exprShape{depth: n.shape.depth + 1, elem: valPlayer}
+	n.shape = Shape{depth: n.shape.depth + 1, elem: KindPlayer}
 	switch {
 	case p.peek('['):
 		p.pos++
@@ -458,7 +494,7 @@ func (p *parser) path() (*node, error) {
 			return nil, p.failAt(at, "unknown player field %q; want playerId", name)
 		}
 		n.end = endPlayerIDs
-		n.shape.elem = valStr
+		n.shape.elem = KindStr
 	case p.peek('.'):
 		p.pos++
 		p.space()
@@ -473,27 +509,27 @@ func (p *parser) path() (*node, error) {
 		if err != nil {
 			return nil, err
 		}
-		ref, ok := p.sc.attrs[name]
+		ref, ok := p.sc.Attrs[name]
 		if !ok {
 			return nil, p.failAt(at, "unknown attribute %q", name)
 		}
 		n.end, n.attrName, n.attr = endAttr, name, ref
-		n.shape.elem = attrKind(ref.typ)
-		if ref.typ == AttrStringList {
+		n.shape.elem = attrKind(ref.Type)
+		if ref.Type == AttrStringList {
 			n.shape.depth++
 		}
 	}
 	return n, nil
 }
 
-func attrKind(t AttributeType) valKind {
+func attrKind(t AttrType) Kind {
 	switch t {
 	case AttrNumber:
-		return valNum
+		return KindNum
 	case AttrStringNumberMap:
-		return valMap
+		return KindMap
 	}
-	return valStr
+	return KindStr
 }
 
 // teamSelector parses the inside of "teams[...]" and the closing bracket.
@@ -507,7 +543,7 @@ func (p *parser) teamSelector(n *node) error {
 	p.pos = end + 1
 	if strings.TrimSpace(inner) == "*" {
 		n.multi = true
-		n.teams = make([]int, p.sc.teamCount)
+		n.teams = make([]int, p.sc.TeamCount)
 		for i := range n.teams {
 			n.teams[i] = i
 		}
@@ -524,7 +560,7 @@ func (p *parser) teamSelector(n *node) error {
 		case name == "*":
 			return p.failAt(at, "\"*\" cannot be combined with team names")
 		}
-		idx, ok := p.sc.teams[name]
+		idx, ok := p.sc.Teams[name]
 		if !ok {
 			return p.failAt(at, "unknown team %q", name)
 		}
@@ -568,11 +604,11 @@ func (p *parser) closeBracket() (int, error) {
 	return 0, p.failAt(p.pos-1, "unclosed \"[\"")
 }
 
-// evaluator evaluates compiled expressions. Its arena and scratch buffers are reused across
-// evaluations, so a warmed-up evaluator does not allocate. Values it returns stay valid until
-// reset. An evaluator is not safe for concurrent use.
-type evaluator struct {
-	items  []val     // arena holding the elements of every list
+// Evaluator evaluates compiled expressions. Its arena and scratch buffers are reused across
+// evaluations, so a warmed-up Evaluator does not allocate. Values it returns stay valid until
+// reset. An Evaluator is not safe for concurrent use.
+type Evaluator struct {
+	items  []Val     // arena holding the elements of every list
 	nums   []float64 // scratch for median
 	strs   []string  // backing store for stringSets results
 	bounds []int     // scratch for stringSets
@@ -581,7 +617,7 @@ type evaluator struct {
 }
 
 // reset starts one rule evaluation; values returned earlier become invalid.
-func (ev *evaluator) reset() {
+func (ev *Evaluator) Reset() {
 	ev.items = ev.items[:0]
 	ev.strs = ev.strs[:0]
 	ev.sawUndef = false
@@ -589,27 +625,27 @@ func (ev *evaluator) reset() {
 
 // alloc reserves n arena slots and returns the offset of the first. Callers index the arena by
 // offset afterwards because the arena may move when it grows.
-func (ev *evaluator) alloc(n int) int {
+func (ev *Evaluator) alloc(n int) int {
 	off := len(ev.items)
 	ev.items = slices.Grow(ev.items, n)[:off+n]
 	return off
 }
 
 // elem returns element i of list v.
-func (ev *evaluator) elem(v val, i int) val { return ev.items[int(v.a)+i] }
+func (ev *Evaluator) elem(v Val, i int) Val { return ev.items[int(v.a)+i] }
 
 // length returns the number of elements of list v, or 0 if v is not a list.
-func (ev *evaluator) length(v val) int {
-	if v.kind != valList {
+func (ev *Evaluator) length(v Val) int {
+	if v.kind != KindList {
 		return 0
 	}
 	return int(v.b)
 }
 
 // eval evaluates e against env.
-func (ev *evaluator) eval(e *expr, env exprEnv) val { return ev.node(e.root, env) }
+func (ev *Evaluator) Eval(e *Expr, env Env) Val { return ev.node(e.root, env) }
 
-func (ev *evaluator) node(n *node, env exprEnv) val {
+func (ev *Evaluator) node(n *node, env Env) Val {
 	if n.fn == fnNone {
 		return ev.path(n, env)
 	}
@@ -624,7 +660,7 @@ func (ev *evaluator) node(n *node, env exprEnv) val {
 	return ev.lift(n.fn, arg, depth)
 }
 
-func (ev *evaluator) path(n *node, env exprEnv) val {
+func (ev *Evaluator) path(n *node, env Env) Val {
 	if !n.multi {
 		return ev.teamPath(n, n.teams[0], env)
 	}
@@ -636,13 +672,13 @@ func (ev *evaluator) path(n *node, env exprEnv) val {
 }
 
 // teamPath evaluates the part of path n after the selector for one team.
-func (ev *evaluator) teamPath(n *node, team int, env exprEnv) val {
+func (ev *Evaluator) teamPath(n *node, team int, env Env) Val {
 	if n.end == endTeams {
-		return val{kind: valTeam, a: int32(team)}
+		return Val{kind: KindTeam, a: int32(team)}
 	}
-	size := env.teamSize(team)
+	size := env.TeamSize(team)
 	depth := 1
-	if n.end == endAttr && n.attr.typ == AttrStringList {
+	if n.end == endAttr && n.attr.Type == AttrStringList {
 		depth = 2
 	}
 	off := ev.alloc(size)
@@ -652,35 +688,35 @@ func (ev *evaluator) teamPath(n *node, team int, env exprEnv) val {
 	return listVal(off, size, depth)
 }
 
-func (ev *evaluator) playerValue(n *node, team, i int, env exprEnv) val {
+func (ev *Evaluator) playerValue(n *node, team, i int, env Env) Val {
 	switch n.end {
 	case endPlayerIDs:
-		return strVal(env.playerID(team, i))
+		return strVal(env.PlayerID(team, i))
 	case endAttr:
-		attr := n.attr.index
-		switch n.attr.typ {
+		attr := n.attr.Index
+		switch n.attr.Type {
 		case AttrNumber:
-			return numVal(env.number(team, i, attr))
+			return numVal(env.Number(team, i, attr))
 		case AttrString:
-			return strVal(env.str(team, i, attr))
+			return strVal(env.Str(team, i, attr))
 		case AttrStringList:
-			list := env.strList(team, i, attr)
+			list := env.StrList(team, i, attr)
 			off := ev.alloc(len(list))
 			for k, s := range list {
 				ev.items[off+k] = strVal(s)
 			}
 			return listVal(off, len(list), 1)
 		case AttrStringNumberMap:
-			return val{kind: valMap, a: int32(team), b: int32(i), c: int32(attr)}
+			return Val{kind: KindMap, a: int32(team), b: int32(i), c: int32(attr)}
 		}
 	}
-	return val{kind: valPlayer, a: int32(team), b: int32(i)}
+	return Val{kind: KindPlayer, a: int32(team), b: int32(i)}
 }
 
 // lift applies an aggregate to each innermost list of v, a list of the given depth.
-func (ev *evaluator) lift(fn funcKind, v val, depth int) val {
-	if v.kind != valList {
-		return val{}
+func (ev *Evaluator) lift(fn funcKind, v Val, depth int) Val {
+	if v.kind != KindList {
+		return Val{}
 	}
 	if depth <= 1 {
 		return ev.aggregate(fn, ev.items[v.a:v.a+v.b])
@@ -694,20 +730,20 @@ func (ev *evaluator) lift(fn funcKind, v val, depth int) val {
 
 // aggregate reduces a list of scalars. Empty lists give undefined except for count and sum; an
 // undefined element makes every aggregate but count undefined.
-func (ev *evaluator) aggregate(fn funcKind, items []val) val {
+func (ev *Evaluator) aggregate(fn funcKind, items []Val) Val {
 	if fn == fnCount {
 		return numVal(float64(len(items)))
 	}
 	for _, it := range items {
-		if it.kind != valNum {
-			return val{}
+		if it.kind != KindNum {
+			return Val{}
 		}
 	}
 	if len(items) == 0 {
 		if fn == fnSum {
 			return numVal(0)
 		}
-		return val{}
+		return Val{}
 	}
 	switch fn {
 	case fnMin:
@@ -731,10 +767,10 @@ func (ev *evaluator) aggregate(fn funcKind, items []val) val {
 	case fnStddev:
 		return numVal(stddev(items))
 	}
-	return val{}
+	return Val{}
 }
 
-func sum(items []val) float64 {
+func sum(items []Val) float64 {
 	s := 0.0
 	for _, it := range items {
 		s += it.num
@@ -743,7 +779,7 @@ func sum(items []val) float64 {
 }
 
 // stddev is the population standard deviation.
-func stddev(items []val) float64 {
+func stddev(items []Val) float64 {
 	mean := sum(items) / float64(len(items))
 	sq := 0.0
 	for _, it := range items {
@@ -754,7 +790,7 @@ func stddev(items []val) float64 {
 }
 
 // median of an even-length list is the mean of the two middle values.
-func (ev *evaluator) median(items []val) float64 {
+func (ev *Evaluator) median(items []Val) float64 {
 	ev.nums = ev.nums[:0]
 	for _, it := range items {
 		ev.nums = append(ev.nums, it.num)
@@ -769,8 +805,8 @@ func (ev *evaluator) median(items []val) float64 {
 
 // flatten removes one nesting level from v, a list of the given depth; a flat list is returned
 // unchanged.
-func (ev *evaluator) flatten(v val, depth int) val {
-	if v.kind != valList || depth <= 1 {
+func (ev *Evaluator) flatten(v Val, depth int) Val {
+	if v.kind != KindList || depth <= 1 {
 		return v
 	}
 	total := 0
@@ -788,8 +824,8 @@ func (ev *evaluator) flatten(v val, depth int) val {
 
 // setIntersection returns the strings present in every sublist of v, in the order of the first
 // sublist and without repeats. A flat list is returned unchanged; deeper lists lift.
-func (ev *evaluator) setIntersection(v val, depth int) val {
-	if v.kind != valList || depth <= 1 {
+func (ev *Evaluator) setIntersection(v Val, depth int) Val {
+	if v.kind != KindList || depth <= 1 {
 		return v
 	}
 	if depth > 2 {
@@ -803,7 +839,7 @@ func (ev *evaluator) setIntersection(v val, depth int) val {
 	if v.b == 0 {
 		// The intersection of no sets (an empty team's) is not known yet: undefined, like the
 		// other aggregates over an empty list.
-		return val{kind: valUndef}
+		return Val{kind: KindUndef}
 	}
 	first := ev.elem(v, 0)
 	for i := range int(first.b) {
@@ -816,7 +852,7 @@ func (ev *evaluator) setIntersection(v val, depth int) val {
 	return listVal(off, len(ev.items)-off, 1)
 }
 
-func (ev *evaluator) inEvery(lists val, s string) bool {
+func (ev *Evaluator) inEvery(lists Val, s string) bool {
 	for i := 1; i < int(lists.b); i++ {
 		if !ev.contains(ev.elem(lists, i), s) {
 			return false
@@ -825,25 +861,25 @@ func (ev *evaluator) inEvery(lists val, s string) bool {
 	return true
 }
 
-func (ev *evaluator) contains(list val, s string) bool {
+func (ev *Evaluator) contains(list Val, s string) bool {
 	for _, it := range ev.items[list.a : list.a+list.b] {
-		if it.kind == valStr && it.str == s {
+		if it.kind == KindStr && it.str == s {
 			return true
 		}
 	}
 	return false
 }
 
-// leaves appends every scalar leaf of v (numbers, strings and undefined values), flattening
-// completely. Players, teams and maps are not scalar leaves and are skipped.
-func (ev *evaluator) leaves(v val, dst []scalar) []scalar {
-	if v.kind == valList {
+// leaves appends every Scalar leaf of v (numbers, strings and undefined values), flattening
+// completely. Players, teams and maps are not Scalar leaves and are skipped.
+func (ev *Evaluator) Leaves(v Val, dst []Scalar) []Scalar {
+	if v.kind == KindList {
 		for i := range int(v.b) {
-			dst = ev.leaves(ev.elem(v, i), dst)
+			dst = ev.Leaves(ev.elem(v, i), dst)
 		}
 		return dst
 	}
-	if s, ok := v.scalar(); ok {
+	if s, ok := v.Scalar(); ok {
 		dst = append(dst, s)
 	}
 	return dst
@@ -851,9 +887,9 @@ func (ev *evaluator) leaves(v val, dst []scalar) []scalar {
 
 // stringSets appends each innermost list of v as one set of its strings: a flat list of strings
 // is one set, a lone string is a one-element set, and an empty innermost list (a player with no
-// values) is an empty set. The sets share the evaluator's storage and stay valid until reset;
+// values) is an empty set. The sets share the Evaluator's storage and stay valid until reset;
 // each has its capacity clipped so that appending to one cannot overwrite another.
-func (ev *evaluator) stringSets(v val, dst [][]string) [][]string {
+func (ev *Evaluator) StringSets(v Val, dst [][]string) [][]string {
 	ev.bounds = ev.bounds[:0]
 	prev := len(ev.strs)
 	ev.collectSets(v)
@@ -864,24 +900,27 @@ func (ev *evaluator) stringSets(v val, dst [][]string) [][]string {
 	return dst
 }
 
-func (ev *evaluator) collectSets(v val) {
+func (ev *Evaluator) collectSets(v Val) {
 	switch {
-	case v.kind == valStr:
+	case v.kind == KindStr:
 		ev.strs = append(ev.strs, v.str)
-	case v.kind == valList && v.c <= 1:
+	case v.kind == KindList && v.c <= 1:
 		for i := range int(v.b) {
-			if e := ev.elem(v, i); e.kind == valStr {
+			if e := ev.elem(v, i); e.kind == KindStr {
 				ev.strs = append(ev.strs, e.str)
 			}
 		}
-	case v.kind == valList:
+	case v.kind == KindList:
 		for i := range int(v.b) {
 			ev.collectSets(ev.elem(v, i))
 		}
 		return
 	default:
-		ev.sawUndef = ev.sawUndef || v.kind == valUndef
+		ev.sawUndef = ev.sawUndef || v.kind == KindUndef
 		return
 	}
 	ev.bounds = append(ev.bounds, len(ev.strs))
 }
+
+// SawUndef reports whether StringSets met an undefined value since the last Reset.
+func (ev *Evaluator) SawUndef() bool { return ev.sawUndef }

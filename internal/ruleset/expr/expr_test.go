@@ -1,4 +1,4 @@
-package matchmaker
+package expr
 
 import (
 	"fmt"
@@ -24,15 +24,15 @@ type fakeEnv struct {
 	teams     [][]fakePlayer
 }
 
-func (e *fakeEnv) teamSize(team int) int         { return len(e.teams[team]) }
-func (e *fakeEnv) playerID(team, i int) string   { return e.teams[team][i].id }
+func (e *fakeEnv) TeamSize(team int) int         { return len(e.teams[team]) }
+func (e *fakeEnv) PlayerID(team, i int) string   { return e.teams[team][i].id }
 func (e *fakeEnv) value(team, i, attr int) any   { return e.teams[team][i].attrs[e.attrNames[attr]] }
-func (e *fakeEnv) number(team, i, a int) float64 { return e.value(team, i, a).(float64) }
-func (e *fakeEnv) str(team, i, a int) string     { return e.value(team, i, a).(string) }
-func (e *fakeEnv) strList(team, i, a int) []string {
+func (e *fakeEnv) Number(team, i, a int) float64 { return e.value(team, i, a).(float64) }
+func (e *fakeEnv) Str(team, i, a int) string     { return e.value(team, i, a).(string) }
+func (e *fakeEnv) StrList(team, i, a int) []string {
 	return e.value(team, i, a).([]string)
 }
-func (e *fakeEnv) strMap(team, i, a int) map[string]float64 {
+func (e *fakeEnv) StrMap(team, i, a int) map[string]float64 {
 	return e.value(team, i, a).(map[string]float64)
 }
 
@@ -50,11 +50,11 @@ func (d testDecl) attrNames() []string {
 	return names
 }
 
-func (d testDecl) scope() *exprScope {
-	sc := &exprScope{teams: map[string][]int{}, attrs: map[string]attrRef{}}
+func (d testDecl) scope() *Scope {
+	sc := &Scope{Teams: map[string][]int{}, Attrs: map[string]AttrRef{}}
 	for i, a := range d.attrs {
 		name, typ, _ := strings.Cut(a, ":")
-		sc.attrs[name] = attrRef{index: i, typ: AttributeType(typ)}
+		sc.Attrs[name] = AttrRef{Index: i, Type: AttrType(typ)}
 	}
 	for _, t := range d.teams {
 		name, q := t, 1
@@ -63,11 +63,11 @@ func (d testDecl) scope() *exprScope {
 			_, _ = fmt.Sscan(qs, &q)
 		}
 		for k := range q {
-			sc.teams[name] = append(sc.teams[name], sc.teamCount)
+			sc.Teams[name] = append(sc.Teams[name], sc.TeamCount)
 			if q > 1 {
-				sc.teams[fmt.Sprintf("%s_%d", name, k+1)] = []int{sc.teamCount}
+				sc.Teams[fmt.Sprintf("%s_%d", name, k+1)] = []int{sc.TeamCount}
 			}
-			sc.teamCount++
+			sc.TeamCount++
 		}
 	}
 	return sc
@@ -76,13 +76,13 @@ func (d testDecl) scope() *exprScope {
 // generated returns an env with two players per team: number attributes are 10*(team+1)+i,
 // strings "s<team>", string lists ["common", "t<team>"], maps {"k": 1}, IDs "p<team><i>".
 func (d testDecl) generated() *fakeEnv {
-	env := &fakeEnv{attrNames: d.attrNames(), teams: make([][]fakePlayer, d.scope().teamCount)}
+	env := &fakeEnv{attrNames: d.attrNames(), teams: make([][]fakePlayer, d.scope().TeamCount)}
 	for t := range env.teams {
 		for i := range 2 {
 			p := fakePlayer{id: fmt.Sprintf("p%d%d", t, i), attrs: map[string]any{}}
 			for _, a := range d.attrs {
 				name, typ, _ := strings.Cut(a, ":")
-				switch AttributeType(typ) {
+				switch AttrType(typ) {
 				case AttrNumber:
 					p.attrs[name] = float64(10*(t+1) + i)
 				case AttrString:
@@ -129,27 +129,27 @@ func L(items ...any) []any {
 	return out
 }
 
-// goValue turns a val into plain Go values for comparison.
-func goValue(ev *evaluator, v val) any {
+// goValue turns a Val into plain Go values for comparison.
+func goValue(ev *Evaluator, v Val) any {
 	switch v.kind {
-	case valUndef:
+	case KindUndef:
 		return U
-	case valNum:
+	case KindNum:
 		return v.num
-	case valStr:
+	case KindStr:
 		return v.str
-	case valList:
+	case KindList:
 		out := make([]any, 0, ev.length(v))
 		for i := range ev.length(v) {
 			out = append(out, goValue(ev, ev.elem(v, i)))
 		}
 		return out
-	case valPlayer:
+	case KindPlayer:
 		t, i := v.playerRef()
 		return fmt.Sprintf("player %d/%d", t, i)
-	case valTeam:
+	case KindTeam:
 		return fmt.Sprintf("team %d", v.a)
-	case valMap:
+	case KindMap:
 		t, i, a := v.mapRef()
 		return fmt.Sprintf("map %d/%d/%d", t, i, a)
 	}
@@ -157,9 +157,9 @@ func goValue(ev *evaluator, v val) any {
 }
 
 // checkShape fails if v does not conform to the static shape s (a number may be undefined).
-func checkShape(t testing.TB, ev *evaluator, v val, s exprShape) {
+func checkShape(t testing.TB, ev *Evaluator, v Val, s Shape) {
 	t.Helper()
-	if v.kind == valUndef && (s.depth == 0 && s.elem == valNum || s.depth == 1 && s.elem == valStr) {
+	if v.kind == KindUndef && (s.depth == 0 && s.elem == KindNum || s.depth == 1 && s.elem == KindStr) {
 		return // an aggregate (or a set intersection) over an empty list
 	}
 	if s.depth == 0 {
@@ -168,11 +168,11 @@ func checkShape(t testing.TB, ev *evaluator, v val, s exprShape) {
 		}
 		return
 	}
-	if v.kind != valList || int(v.c) != s.depth {
+	if v.kind != KindList || int(v.c) != s.depth {
 		t.Fatalf("value kind %v depth %d, want list of depth %d", v.kind, v.c, s.depth)
 	}
 	for i := range ev.length(v) {
-		checkShape(t, ev, ev.elem(v, i), exprShape{depth: s.depth - 1, elem: s.elem})
+		checkShape(t, ev, ev.elem(v, i), Shape{depth: s.depth - 1, elem: s.elem})
 	}
 }
 
@@ -279,19 +279,19 @@ var generalCases = []evalCase{
 }
 
 // check compiles tc.src, evaluates it and compares the result with tc.want.
-func (tc evalCase) check(t *testing.T, ev *evaluator, sc *exprScope, env exprEnv) {
+func (tc evalCase) check(t *testing.T, ev *Evaluator, sc *Scope, env Env) {
 	t.Helper()
-	e, err := compileExpr(tc.src, sc)
+	e, err := Compile(tc.src, sc)
 	require.NoError(t, err)
-	ev.reset()
-	v := ev.eval(e, env)
-	checkShape(t, ev, v, e.shape())
+	ev.Reset()
+	v := ev.Eval(e, env)
+	checkShape(t, ev, v, e.Shape())
 	assertValue(t, tc.want, goValue(ev, v))
 }
 
 func TestEvalGeneral(t *testing.T) {
 	sc, env := general.scope(), generalEnv()
-	var ev evaluator
+	var ev Evaluator
 	for _, tc := range generalCases {
 		t.Run(tc.src, func(t *testing.T) {
 			tc.check(t, &ev, sc, env)
@@ -324,27 +324,27 @@ func TestExprShapeAndString(t *testing.T) {
 	sc := general.scope()
 	for _, tc := range []struct {
 		src, norm string
-		shape     exprShape
+		shape     Shape
 		count     bool
 	}{
-		{"team[red]", "teams[red]", exprShape{0, valTeam}, false},
-		{"teams[ red , blue ]", "teams[red,blue]", exprShape{1, valTeam}, false},
-		{"teams[trio]", "teams[trio]", exprShape{1, valTeam}, false},
-		{"teams[*].players", "teams[*].players", exprShape{2, valPlayer}, false},
-		{"teams[red].players[playerid]", "teams[red].players[playerId]", exprShape{1, valStr}, false},
-		{"teams[*].players.attributes[prefs]", "teams[*].players.attributes[prefs]", exprShape{3, valStr}, false},
-		{"teams[red].players.attributes[maps]", "teams[red].players.attributes[maps]", exprShape{1, valMap}, false},
-		{"count (teams[*].players)", "count(teams[*].players)", exprShape{1, valNum}, true},
-		{"max( count(teams[*].players) )", "max(count(teams[*].players))", exprShape{0, valNum}, true},
-		{"avg(flatten(teams[*].players.attributes[skill]))", "avg(flatten(teams[*].players.attributes[skill]))", exprShape{0, valNum}, false},
-		{"set_intersection(teams[*].players.attributes[prefs])", "set_intersection(teams[*].players.attributes[prefs])", exprShape{2, valStr}, false},
-		{"flatten(teams[red].players.attributes[skill])", "flatten(teams[red].players.attributes[skill])", exprShape{1, valNum}, false},
+		{"team[red]", "teams[red]", Shape{0, KindTeam}, false},
+		{"teams[ red , blue ]", "teams[red,blue]", Shape{1, KindTeam}, false},
+		{"teams[trio]", "teams[trio]", Shape{1, KindTeam}, false},
+		{"teams[*].players", "teams[*].players", Shape{2, KindPlayer}, false},
+		{"teams[red].players[playerid]", "teams[red].players[playerId]", Shape{1, KindStr}, false},
+		{"teams[*].players.attributes[prefs]", "teams[*].players.attributes[prefs]", Shape{3, KindStr}, false},
+		{"teams[red].players.attributes[maps]", "teams[red].players.attributes[maps]", Shape{1, KindMap}, false},
+		{"count (teams[*].players)", "count(teams[*].players)", Shape{1, KindNum}, true},
+		{"max( count(teams[*].players) )", "max(count(teams[*].players))", Shape{0, KindNum}, true},
+		{"avg(flatten(teams[*].players.attributes[skill]))", "avg(flatten(teams[*].players.attributes[skill]))", Shape{0, KindNum}, false},
+		{"set_intersection(teams[*].players.attributes[prefs])", "set_intersection(teams[*].players.attributes[prefs])", Shape{2, KindStr}, false},
+		{"flatten(teams[red].players.attributes[skill])", "flatten(teams[red].players.attributes[skill])", Shape{1, KindNum}, false},
 	} {
-		e, err := compileExpr(tc.src, sc)
+		e, err := Compile(tc.src, sc)
 		require.NoError(t, err, tc.src)
 		assert.Equal(t, tc.norm, e.String(), tc.src)
-		assert.Equal(t, tc.shape, e.shape(), tc.src)
-		assert.Equal(t, tc.count, e.usesCount(), tc.src)
+		assert.Equal(t, tc.shape, e.Shape(), tc.src)
+		assert.Equal(t, tc.count, e.UsesCount(), tc.src)
 	}
 }
 
@@ -419,12 +419,12 @@ var rulesetCases = []struct {
 }
 
 func TestEvalRulesets(t *testing.T) {
-	var ev evaluator
+	var ev Evaluator
 	for _, rs := range rulesetCases {
 		sc, env := rs.decl.scope(), rs.decl.generated()
 		for _, tc := range rs.exprs {
 			t.Run(rs.file+"/"+tc.src, func(t *testing.T) {
-				require.True(t, isExpression(tc.src))
+				require.True(t, IsExpression(tc.src))
 				tc.check(t, &ev, sc, env)
 			})
 		}
@@ -432,15 +432,15 @@ func TestEvalRulesets(t *testing.T) {
 }
 
 // evalIn compiles src against decl and evaluates it on teams.
-func evalIn(t *testing.T, ev *evaluator, decl testDecl, teams [][]fakePlayer, src string) val {
+func evalIn(t *testing.T, ev *Evaluator, decl testDecl, teams [][]fakePlayer, src string) Val {
 	t.Helper()
-	e, err := compileExpr(src, decl.scope())
+	e, err := Compile(src, decl.scope())
 	require.NoError(t, err, src)
-	return ev.eval(e, &fakeEnv{attrNames: decl.attrNames(), teams: teams})
+	return ev.Eval(e, &fakeEnv{attrNames: decl.attrNames(), teams: teams})
 }
 
 func TestAppendixB(t *testing.T) {
-	var ev evaluator
+	var ev Evaluator
 	skill := testDecl{[]string{"skill:number"}, []string{"cowboys", "aliens"}}
 	teamAvg := "avg(teams[*].players.attributes[skill])"
 	overall := "avg(flatten(teams[*].players.attributes[skill]))"
@@ -474,8 +474,8 @@ func TestAppendixB(t *testing.T) {
 			{pl("3", "character", []string{"peasant"})},
 		}
 		v := evalIn(t, &ev, decl, teams, "flatten(teams[*].players.attributes[character])")
-		assert.Equal(t, [][]string{{"medic"}, {"medic", "tank"}, {"peasant"}}, ev.stringSets(v, nil))
-		assert.False(t, isExpression("medic"))
+		assert.Equal(t, [][]string{{"medic"}, {"medic", "tank"}, {"peasant"}}, ev.StringSets(v, nil))
+		assert.False(t, IsExpression("medic"))
 	})
 	t.Run("4 OpponentMatch", func(t *testing.T) {
 		decl := testDecl{[]string{"myCharacter:string_list", "preferredOpponents:string_list"}, []string{"red"}}
@@ -484,9 +484,9 @@ func TestAppendixB(t *testing.T) {
 			pl("P2", "myCharacter", []string{"B"}, "preferredOpponents", []string{"A", "B"}),
 		}}
 		ref := evalIn(t, &ev, decl, teams, "set_intersection(flatten(teams[*].players.attributes[preferredOpponents]))")
-		assert.Equal(t, [][]string{{"B"}}, ev.stringSets(ref, nil))
+		assert.Equal(t, [][]string{{"B"}}, ev.StringSets(ref, nil))
 		mine := evalIn(t, &ev, decl, teams, "flatten(teams[*].players.attributes[myCharacter])")
-		assert.Equal(t, [][]string{{"A"}, {"B"}}, ev.stringSets(mine, nil))
+		assert.Equal(t, [][]string{{"A"}, {"B"}}, ev.StringSets(mine, nil))
 	})
 	t.Run("5 block list", func(t *testing.T) {
 		decl := testDecl{[]string{"BlockList:string_list"}, []string{"red", "blue"}}
@@ -495,15 +495,15 @@ func TestAppendixB(t *testing.T) {
 			{pl("p3", "BlockList", []string{})},
 		}
 		ids := evalIn(t, &ev, decl, teams, "flatten(teams[*].players[playerId])")
-		assert.Equal(t, [][]string{{"p1", "p2", "p3"}}, ev.stringSets(ids, nil))
+		assert.Equal(t, [][]string{{"p1", "p2", "p3"}}, ev.StringSets(ids, nil))
 		blocks := evalIn(t, &ev, decl, teams, "flatten(teams[*].players.attributes[BlockList])")
-		assert.Equal(t, [][]string{{"p3"}, {}, {}}, ev.stringSets(blocks, nil))
+		assert.Equal(t, [][]string{{"p3"}, {}, {}}, ev.StringSets(blocks, nil))
 	})
 	t.Run("6 DifferentCharacter", func(t *testing.T) {
 		decl := testDecl{[]string{"character:number"}, []string{"player*2"}}
 		teams := [][]fakePlayer{{pl("1", "character", 3)}, {pl("2", "character", 4)}}
 		v := evalIn(t, &ev, decl, teams, "flatten(teams[*].players.attributes[character])")
-		assert.Equal(t, []scalar{{kind: valNum, num: 3}, {kind: valNum, num: 4}}, ev.leaves(v, nil))
+		assert.Equal(t, []Scalar{{kind: KindNum, num: 3}, {kind: KindNum, num: 4}}, ev.Leaves(v, nil))
 	})
 	t.Run("7 MonsterSkill", func(t *testing.T) {
 		decl := testDecl{[]string{"skill:number", "desiredSkillOfMonster:number"}, []string{"players", "monster"}}
@@ -524,31 +524,31 @@ func TestAppendixB(t *testing.T) {
 
 func TestLeavesAndStringSets(t *testing.T) {
 	sc, env := general.scope(), generalEnv()
-	var ev evaluator
-	eval := func(src string) val {
-		e, err := compileExpr(src, sc)
+	var ev Evaluator
+	eval := func(src string) Val {
+		e, err := Compile(src, sc)
 		require.NoError(t, err, src)
-		return ev.eval(e, env)
+		return ev.Eval(e, env)
 	}
-	num := func(f float64) scalar { return scalar{kind: valNum, num: f} }
-	str := func(s string) scalar { return scalar{kind: valStr, str: s} }
+	num := func(f float64) Scalar { return Scalar{kind: KindNum, num: f} }
+	str := func(s string) Scalar { return Scalar{kind: KindStr, str: s} }
 
-	assert.Equal(t, []scalar{num(15), num(40), {}, num(1), num(2), num(3)},
-		ev.leaves(eval("avg(teams[*].players.attributes[skill])"), nil))
-	assert.Equal(t, []scalar{num(156)}, ev.leaves(eval("sum(flatten(teams[*].players.attributes[skill]))"), nil))
-	assert.Equal(t, []scalar{str("A"), str("B"), str("B"), str("C")},
-		ev.leaves(eval("teams[red].players.attributes[prefs]"), nil))
-	assert.Empty(t, ev.leaves(eval("teams[*].players"), nil))
-	assert.Empty(t, ev.leaves(eval("teams[red].players.attributes[maps]"), nil))
+	assert.Equal(t, []Scalar{num(15), num(40), {}, num(1), num(2), num(3)},
+		ev.Leaves(eval("avg(teams[*].players.attributes[skill])"), nil))
+	assert.Equal(t, []Scalar{num(156)}, ev.Leaves(eval("sum(flatten(teams[*].players.attributes[skill]))"), nil))
+	assert.Equal(t, []Scalar{str("A"), str("B"), str("B"), str("C")},
+		ev.Leaves(eval("teams[red].players.attributes[prefs]"), nil))
+	assert.Empty(t, ev.Leaves(eval("teams[*].players"), nil))
+	assert.Empty(t, ev.Leaves(eval("teams[red].players.attributes[maps]"), nil))
 
 	// Innermost lists become sets, at any depth; empty teams contribute no set.
 	assert.Equal(t, [][]string{{"A", "B"}, {"B", "C"}, {"B"}, {"C", "B"}, {}, {"B"}, {"B", "A"}, {"B", "B"}},
-		ev.stringSets(eval("teams[*].players.attributes[prefs]"), nil))
+		ev.StringSets(eval("teams[*].players.attributes[prefs]"), nil))
 	assert.Equal(t, [][]string{{"x", "y"}, {"x", "x", "z"}, {}, {"x"}, {"x"}, {"x"}},
-		ev.stringSets(eval("teams[*].players.attributes[mode]"), nil))
-	assert.Equal(t, [][]string{{"a", "b"}}, ev.stringSets(eval("teams[red].players[playerId]"), nil))
+		ev.StringSets(eval("teams[*].players.attributes[mode]"), nil))
+	assert.Equal(t, [][]string{{"a", "b"}}, ev.StringSets(eval("teams[red].players[playerId]"), nil))
 	lone := strVal("medic")
-	sets := ev.stringSets(lone, nil)
+	sets := ev.StringSets(lone, nil)
 	assert.Equal(t, [][]string{{"medic"}}, sets)
 	assert.Equal(t, 1, cap(sets[0]), "sets are clipped so appends cannot clobber neighbours")
 
@@ -605,13 +605,13 @@ func TestCompileErrors(t *testing.T) {
 		{deep, "nested deeper than 32"},
 		{strings.Repeat(" ", 4097), "longer than 4096 bytes"},
 	} {
-		_, err := compileExpr(tc.src, sc)
+		_, err := Compile(tc.src, sc)
 		if assert.Error(t, err, tc.src) {
 			assert.Contains(t, err.Error(), tc.want, tc.src)
 		}
 	}
 	ok := strings.Repeat("flatten(", 32) + "teams[red].players" + strings.Repeat(")", 32)
-	_, err := compileExpr(ok, sc)
+	_, err := Compile(ok, sc)
 	assert.NoError(t, err, "32 levels are allowed")
 }
 
@@ -636,12 +636,12 @@ func TestIsExpression(t *testing.T) {
 		{"teams [red]", true},
 		{"teamsters[x]", false},
 	} {
-		assert.Equal(t, tc.want, isExpression(tc.s), tc.s)
+		assert.Equal(t, tc.want, IsExpression(tc.s), tc.s)
 	}
 }
 
 // allocEnv is a 5v5 match for allocation tests and benchmarks.
-func allocEnv() (*exprScope, *fakeEnv) {
+func allocEnv() (*Scope, *fakeEnv) {
 	decl := testDecl{[]string{"skill:number", "prefs:string_list"}, []string{"red", "blue"}}
 	env := &fakeEnv{attrNames: decl.attrNames(), teams: make([][]fakePlayer, 2)}
 	for t := range 2 {
@@ -664,21 +664,21 @@ var allocExprs = []string{
 
 func TestEvalZeroAllocs(t *testing.T) {
 	sc, env := allocEnv()
-	exprs := make([]*expr, len(allocExprs))
+	exprs := make([]*Expr, len(allocExprs))
 	for i, src := range allocExprs {
 		var err error
-		exprs[i], err = compileExpr(src, sc)
+		exprs[i], err = Compile(src, sc)
 		require.NoError(t, err)
 	}
-	var ev evaluator
-	leaves := make([]scalar, 0, 64)
+	var ev Evaluator
+	leaves := make([]Scalar, 0, 64)
 	sets := make([][]string, 0, 64)
 	run := func() {
-		ev.reset()
+		ev.Reset()
 		for _, e := range exprs {
-			v := ev.eval(e, env)
-			leaves = ev.leaves(v, leaves[:0])
-			sets = ev.stringSets(v, sets[:0])
+			v := ev.Eval(e, env)
+			leaves = ev.Leaves(v, leaves[:0])
+			sets = ev.StringSets(v, sets[:0])
 		}
 	}
 	run()
@@ -688,14 +688,14 @@ func TestEvalZeroAllocs(t *testing.T) {
 func BenchmarkEvalExpr(b *testing.B) {
 	sc, env := allocEnv()
 	for _, src := range allocExprs {
-		e, err := compileExpr(src, sc)
+		e, err := Compile(src, sc)
 		require.NoError(b, err)
 		b.Run(src, func(b *testing.B) {
-			var ev evaluator
+			var ev Evaluator
 			b.ReportAllocs()
 			for b.Loop() {
-				ev.reset()
-				ev.eval(e, env)
+				ev.Reset()
+				ev.Eval(e, env)
 			}
 		})
 	}
@@ -714,23 +714,23 @@ func FuzzCompileExpr(f *testing.F) {
 		f.Add(src)
 	}
 	sc, env := general.scope(), generalEnv()
-	var ev evaluator
+	var ev Evaluator
 	f.Fuzz(func(t *testing.T, src string) {
-		e, err := compileExpr(src, sc)
+		e, err := Compile(src, sc)
 		if err != nil {
 			return
 		}
-		ev.reset()
-		v := ev.eval(e, env)
-		checkShape(t, &ev, v, e.shape())
-		ev.leaves(v, nil)
-		ev.stringSets(v, nil)
+		ev.Reset()
+		v := ev.Eval(e, env)
+		checkShape(t, &ev, v, e.Shape())
+		ev.Leaves(v, nil)
+		ev.StringSets(v, nil)
 		// The normalised form compiles to itself.
-		again, err := compileExpr(e.String(), sc)
+		again, err := Compile(e.String(), sc)
 		if err != nil {
 			t.Fatalf("normalised %q of %q does not compile: %v", e.String(), src, err)
 		}
-		if again.String() != e.String() || again.shape() != e.shape() {
+		if again.String() != e.String() || again.Shape() != e.Shape() {
 			t.Fatalf("normalised %q of %q is not stable", e.String(), src)
 		}
 	})
@@ -738,21 +738,21 @@ func FuzzCompileExpr(f *testing.F) {
 
 func TestExprConcurrentEvaluators(t *testing.T) {
 	sc, env := allocEnv()
-	e, err := compileExpr("avg(teams[*].players.attributes[skill])", sc)
+	e, err := Compile("avg(teams[*].players.attributes[skill])", sc)
 	require.NoError(t, err)
-	results := make([][]scalar, 4)
+	results := make([][]Scalar, 4)
 	var wg sync.WaitGroup
 	for g := range results {
 		wg.Go(func() {
-			var ev evaluator
+			var ev Evaluator
 			for range 100 {
-				ev.reset()
-				results[g] = ev.leaves(ev.eval(e, env), results[g][:0])
+				ev.Reset()
+				results[g] = ev.Leaves(ev.Eval(e, env), results[g][:0])
 			}
 		})
 	}
 	wg.Wait()
 	for _, r := range results {
-		assert.Equal(t, []scalar{{kind: valNum, num: 2}, {kind: valNum, num: 12}}, r)
+		assert.Equal(t, []Scalar{{kind: KindNum, num: 2}, {kind: KindNum, num: 12}}, r)
 	}
 }

@@ -1,8 +1,9 @@
-package matchmaker
-
-// This file holds the lenient JSON reader behind ParseRuleSet. Real FlexMatch rule sets contain
-// // and /* */ comments and numbers written as strings, and a silent duplicate key is a classic
-// rule-set bug, so rule sets are read into a small ordered tree instead of straight into structs.
+// Package jsonc is the lenient JSON reader behind rule-set parsing. Real FlexMatch rule sets
+// contain // and /* */ comments and numbers written as strings, and a silent duplicate key is a
+// classic rule-set bug, so rule sets are read into a small ordered tree (duplicates kept, numbers
+// kept as their source text) instead of straight into structs. It depends on nothing else in
+// the module.
+package jsonc
 
 import (
 	"bytes"
@@ -13,40 +14,44 @@ import (
 	"strings"
 )
 
-type jkind uint8
+// Kind is the kind of a JSON value.
+type Kind uint8
 
+// The JSON kinds.
 const (
-	jNull jkind = iota
-	jBool
-	jNumber
-	jString
-	jArray
-	jObject
+	Null Kind = iota
+	Bool
+	Number
+	String
+	Array
+	Object
 )
 
-func (k jkind) String() string {
+// String names the kind with its article, for messages ("a string", "an object").
+func (k Kind) String() string {
 	return [...]string{"null", "a boolean", "a number", "a string", "an array", "an object"}[k]
 }
 
-// jnode is one JSON value. Objects keep their members in source order, duplicates included.
-type jnode struct {
-	kind   jkind
-	text   string // string value, or the number's source text
-	b      bool
-	items  []*jnode
-	fields []jfield
+// Node is one JSON value. Objects keep their members in source order, duplicates included.
+type Node struct {
+	Kind   Kind
+	Text   string // string value, or the number's source text
+	B      bool
+	Items  []*Node // array elements
+	Fields []Field // object members, in source order
 }
 
-type jfield struct {
-	key string
-	val *jnode
+// Field is one member of an object.
+type Field struct {
+	Key string
+	Val *Node
 }
 
-// maxJSONDepth bounds nesting so hostile input cannot exhaust the stack.
-const maxJSONDepth = 64
+// MaxDepth bounds nesting so hostile input cannot exhaust the stack.
+const MaxDepth = 64
 
-// parseJSONC reads one JSON value, allowing comments outside strings.
-func parseJSONC(data []byte) (*jnode, error) {
+// Parse reads one JSON value, allowing comments outside strings.
+func Parse(data []byte) (*Node, error) {
 	clean, err := stripComments(data)
 	if err != nil {
 		return nil, err
@@ -82,9 +87,9 @@ func position(src []byte, off int) string {
 	return fmt.Sprintf("line %d, column %d", line, col)
 }
 
-func readNode(dec *json.Decoder, depth int) (*jnode, error) {
-	if depth > maxJSONDepth {
-		return nil, fmt.Errorf("nesting deeper than %d levels", maxJSONDepth)
+func readNode(dec *json.Decoder, depth int) (*Node, error) {
+	if depth > MaxDepth {
+		return nil, fmt.Errorf("nesting deeper than %d levels", MaxDepth)
 	}
 	tok, err := dec.Token()
 	if err != nil {
@@ -94,7 +99,7 @@ func readNode(dec *json.Decoder, depth int) (*jnode, error) {
 	case json.Delim:
 		switch t {
 		case '{':
-			n := &jnode{kind: jObject}
+			n := &Node{Kind: Object}
 			for dec.More() {
 				kt, err := dec.Token()
 				if err != nil {
@@ -108,31 +113,31 @@ func readNode(dec *json.Decoder, depth int) (*jnode, error) {
 				if err != nil {
 					return nil, err
 				}
-				n.fields = append(n.fields, jfield{key: key, val: v})
+				n.Fields = append(n.Fields, Field{Key: key, Val: v})
 			}
 			_, err := dec.Token() // '}'
 			return n, err
 		case '[':
-			n := &jnode{kind: jArray}
+			n := &Node{Kind: Array}
 			for dec.More() {
 				v, err := readNode(dec, depth+1)
 				if err != nil {
 					return nil, err
 				}
-				n.items = append(n.items, v)
+				n.Items = append(n.Items, v)
 			}
 			_, err := dec.Token() // ']'
 			return n, err
 		}
 		return nil, fmt.Errorf("unexpected %q", rune(t))
 	case string:
-		return &jnode{kind: jString, text: t}, nil
+		return &Node{Kind: String, Text: t}, nil
 	case json.Number:
-		return &jnode{kind: jNumber, text: string(t)}, nil
+		return &Node{Kind: Number, Text: string(t)}, nil
 	case bool:
-		return &jnode{kind: jBool, b: t}, nil
+		return &Node{Kind: Bool, B: t}, nil
 	case nil:
-		return &jnode{kind: jNull}, nil
+		return &Node{Kind: Null}, nil
 	}
 	return nil, fmt.Errorf("unexpected token %v", tok)
 }
@@ -179,26 +184,26 @@ func stripComments(src []byte) ([]byte, error) {
 	return out, nil
 }
 
-// describe names a node's kind for error messages.
-func (n *jnode) describe() string {
+// Describe names a node's kind for error messages; a nil node is "nothing".
+func (n *Node) Describe() string {
 	if n == nil {
 		return "nothing"
 	}
-	if n.kind == jString {
-		s := n.text
+	if n.Kind == String {
+		s := n.Text
 		if len(s) > 40 {
 			s = s[:40] + "..."
 		}
 		return fmt.Sprintf("the string %q", s)
 	}
-	if n.kind == jNumber {
-		return "the number " + n.text
+	if n.Kind == Number {
+		return "the number " + n.Text
 	}
-	return n.kind.String()
+	return n.Kind.String()
 }
 
-// joinPath appends a member name or index to a JSON path.
-func joinPath(base, key string) string {
+// JoinPath appends a member name or index to a JSON path.
+func JoinPath(base, key string) string {
 	if base == "" {
 		return key
 	}

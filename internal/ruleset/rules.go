@@ -1,4 +1,4 @@
-package matchmaker
+package ruleset
 
 // This file compiles the rules of a rule set: each of the eight types with its properties,
 // property expressions, and compound statements.
@@ -9,6 +9,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/seed-04d22514/matchmaker/internal/ruleset/expr"
+	"github.com/seed-04d22514/matchmaker/internal/ruleset/jsonc"
 )
 
 func (rs *RuleSet) compileRules(top *obj, p *problems) {
@@ -82,9 +85,9 @@ func (rs *RuleSet) compileRule(o *obj, r *rule, earlier map[string]*rule, p *pro
 		} else if idx, ok := rs.attrByName(o.at("batchAttribute"), n, p); ok {
 			r.batchAttr = idx
 			switch rs.attrs[idx].typ {
-			case AttrNumber:
+			case expr.AttrNumber:
 				r.maxDist = rs.numParam(o, "maxDistance", true, p)
-			case AttrString:
+			case expr.AttrString:
 				if o.has("maxDistance") {
 					p.add(o.at("maxDistance"), "is used only with a number batchAttribute; %q is a string, whose players must all be equal", rs.attrs[idx].name)
 				}
@@ -95,14 +98,14 @@ func (rs *RuleSet) compileRule(o *obj, r *rule, earlier map[string]*rule, p *pro
 		o.get("maxDistance") // a known key even when the attribute could not be resolved
 		r.agg = o.enum("partyAggregation", defaultPartyAggNum, aggs...)
 	case RuleComparison:
-		r.meas = rs.measurements(o, p, valNum, valStr)
+		r.meas = rs.measurements(o, p, expr.KindNum, expr.KindStr)
 		r.op = o.enum("operation", "", "<", "<=", "=", "!=", ">", ">=")
 		if !o.has("operation") {
 			p.add(o.at("operation"), "is required")
 		}
 		if o.has("referenceValue") {
 			rs.reference(o, r, p, false)
-			if slices.ContainsFunc(r.meas, func(e *expr) bool { return e.shape().elem == valNum }) {
+			if slices.ContainsFunc(r.meas, func(e *expr.Expr) bool { return e.Shape().Elem() == expr.KindNum }) {
 				rs.numericReference(r)
 			}
 		} else if r.op != "=" && r.op != "!=" && r.op != "" {
@@ -110,23 +113,23 @@ func (rs *RuleSet) compileRule(o *obj, r *rule, earlier map[string]*rule, p *pro
 		}
 		if strings.ContainsAny(r.op, "<>") {
 			for i, e := range r.meas {
-				if e.shape().elem == valStr {
+				if e.Shape().Elem() == expr.KindStr {
 					p.add(indexPath(o.at("measurements"), i), "operation %q compares numbers, but this measures strings", r.op)
 				}
 			}
-			if r.ref != nil && r.ref.shape().elem == valStr || r.refParam >= 0 && rs.base[r.refParam].isStr {
+			if r.ref != nil && r.ref.Shape().Elem() == expr.KindStr || r.refParam >= 0 && rs.base[r.refParam].isStr {
 				p.add(o.at("referenceValue"), "operation %q compares numbers, but the reference is a string", r.op)
 			}
 		}
 		r.agg = o.enum("partyAggregation", defaultPartyAggNum, aggs...)
 	case RuleDistance:
-		r.meas = rs.measurements(o, p, valNum)
+		r.meas = rs.measurements(o, p, expr.KindNum)
 		if !o.has("referenceValue") {
 			p.add(o.at("referenceValue"), "is required")
 		} else {
 			rs.reference(o, r, p, false)
 			rs.numericReference(r)
-			if r.refParam >= 0 && rs.base[r.refParam].isStr || r.ref != nil && r.ref.shape().elem != valNum {
+			if r.refParam >= 0 && rs.base[r.refParam].isStr || r.ref != nil && r.ref.Shape().Elem() != expr.KindNum {
 				p.add(o.at("referenceValue"), "must be a number or an expression giving one number")
 			}
 		}
@@ -137,7 +140,7 @@ func (rs *RuleSet) compileRule(o *obj, r *rule, earlier map[string]*rule, p *pro
 		}
 		r.agg = o.enum("partyAggregation", defaultPartyAggNum, aggs...)
 	case RuleCollection:
-		r.meas = rs.measurements(o, p, valStr)
+		r.meas = rs.measurements(o, p, expr.KindStr)
 		r.collOp = o.enum("operation", "", "intersection", "contains", "reference_intersection_count")
 		if !o.has("operation") {
 			p.add(o.at("operation"), "is required")
@@ -149,9 +152,9 @@ func (rs *RuleSet) compileRule(o *obj, r *rule, earlier map[string]*rule, p *pro
 		case o.has("referenceValue"):
 			rs.reference(o, r, p, true)
 			switch {
-			case r.refParam >= 0 && !rs.base[r.refParam].isStr || r.ref != nil && r.ref.shape().elem != valStr:
+			case r.refParam >= 0 && !rs.base[r.refParam].isStr || r.ref != nil && r.ref.Shape().Elem() != expr.KindStr:
 				p.add(o.at("referenceValue"), "must be a string, a list of strings, or an expression giving strings")
-			case r.collOp == "contains" && (r.refList != nil || r.ref != nil && r.ref.shape().depth != 0):
+			case r.collOp == "contains" && (r.refList != nil || r.ref != nil && r.ref.Shape().Depth() != 0):
 				p.add(o.at("referenceValue"), "operation \"contains\" needs one string, not a list")
 			}
 		case r.collOp == "contains" || r.collOp == "reference_intersection_count":
@@ -172,8 +175,8 @@ func (rs *RuleSet) compileRule(o *obj, r *rule, earlier map[string]*rule, p *pro
 		r.distRef = "min"
 		if n := o.get("distanceReference"); n != nil {
 			switch {
-			case n.kind == jString && (n.text == "min" || n.text == "avg"):
-				r.distRef = n.text
+			case n.Kind == jsonc.String && (n.Text == "min" || n.Text == "avg"):
+				r.distRef = n.Text
 			default:
 				if f, ok := numberOf(o.at("distanceReference"), n, p); ok {
 					r.distRef, r.distRefParam = "number", rs.newParam(param{n: f})
@@ -193,13 +196,13 @@ func (rs *RuleSet) compileRule(o *obj, r *rule, earlier map[string]*rule, p *pro
 			t := rs.attrs[idx].typ
 			r.mapKey = o.enum("mapKey", "", "minValue", "maxValue")
 			switch {
-			case t == AttrStringNumberMap && r.mapKey == "":
+			case t == expr.AttrStringNumberMap && r.mapKey == "":
 				p.add(o.at("mapKey"), "is required when sortAttribute %q is a string_number_map", rs.attrs[idx].name)
-			case t != AttrStringNumberMap && o.has("mapKey"):
+			case t != expr.AttrStringNumberMap && o.has("mapKey"):
 				p.add(o.at("mapKey"), "is used only with string_number_map attributes; %q is a %s", rs.attrs[idx].name, t)
-			case t == AttrStringList:
+			case t == expr.AttrStringList:
 				p.add(o.at("sortAttribute"), "attribute %q is a string_list, which cannot be sorted", rs.attrs[idx].name)
-			case t == AttrString && r.typ == RuleDistanceSort:
+			case t == expr.AttrString && r.typ == RuleDistanceSort:
 				p.add(o.at("sortAttribute"), "distanceSort needs a number or string_number_map attribute; %q is a string", rs.attrs[idx].name)
 			}
 		}
@@ -221,9 +224,9 @@ func (rs *RuleSet) compileRule(o *obj, r *rule, earlier map[string]*rule, p *pro
 		}
 	}
 	for _, e := range r.meas {
-		r.deferCount = r.deferCount || e.usesCount()
+		r.deferCount = r.deferCount || e.UsesCount()
 	}
-	if r.ref != nil && r.ref.usesCount() {
+	if r.ref != nil && r.ref.UsesCount() {
 		r.deferCount = true
 	}
 }
@@ -243,41 +246,41 @@ func (rs *RuleSet) numParam(o *obj, key string, required bool, p *problems) int 
 
 // measurements compiles "measurements", a string or a list of strings, each an expression whose
 // leaves must be of one of the allowed kinds.
-func (rs *RuleSet) measurements(o *obj, p *problems, allowed ...valKind) []*expr {
+func (rs *RuleSet) measurements(o *obj, p *problems, allowed ...expr.Kind) []*expr.Expr {
 	n := o.get("measurements")
 	if n == nil {
 		p.add(o.at("measurements"), "is required")
 		return nil
 	}
-	var srcs []*jnode
+	var srcs []*jsonc.Node
 	var paths []string
-	switch n.kind {
-	case jString:
-		srcs, paths = []*jnode{n}, []string{o.at("measurements")}
-	case jArray:
-		if len(n.items) == 0 {
+	switch n.Kind {
+	case jsonc.String:
+		srcs, paths = []*jsonc.Node{n}, []string{o.at("measurements")}
+	case jsonc.Array:
+		if len(n.Items) == 0 {
 			p.add(o.at("measurements"), "must not be empty")
 		}
-		for i, it := range n.items {
+		for i, it := range n.Items {
 			srcs, paths = append(srcs, it), append(paths, indexPath(o.at("measurements"), i))
 		}
 	default:
-		p.add(o.at("measurements"), "must be an expression string or a list of them, got %s", n.describe())
+		p.add(o.at("measurements"), "must be an expression string or a list of them, got %s", n.Describe())
 		return nil
 	}
-	var out []*expr
+	var out []*expr.Expr
 	for i, s := range srcs {
-		if s.kind != jString {
-			p.add(paths[i], "must be an expression string, got %s", s.describe())
+		if s.Kind != jsonc.String {
+			p.add(paths[i], "must be an expression string, got %s", s.Describe())
 			continue
 		}
-		e, err := compileExpr(s.text, &rs.scope)
+		e, err := expr.Compile(s.Text, &rs.scope)
 		if err != nil {
 			p.add(paths[i], "%v", err)
 			continue
 		}
-		if !slices.Contains(allowed, e.shape().elem) {
-			p.add(paths[i], "%q gives %s values; this rule needs %s", s.text, kindName(e.shape().elem), kindNames(allowed))
+		if !slices.Contains(allowed, e.Shape().Elem()) {
+			p.add(paths[i], "%q gives %s values; this rule needs %s", s.Text, kindName(e.Shape().Elem()), kindNames(allowed))
 			continue
 		}
 		out = append(out, e)
@@ -291,32 +294,32 @@ func (rs *RuleSet) reference(o *obj, r *rule, p *problems, collection bool) {
 	n := o.get("referenceValue")
 	path := o.at("referenceValue")
 	switch {
-	case n.kind == jNumber:
+	case n.Kind == jsonc.Number:
 		f, _ := numberOf(path, n, p)
 		r.refParam = rs.newParam(param{n: f})
-	case n.kind == jString && isExpression(n.text):
-		e, err := compileExpr(n.text, &rs.scope)
+	case n.Kind == jsonc.String && expr.IsExpression(n.Text):
+		e, err := expr.Compile(n.Text, &rs.scope)
 		if err != nil {
 			p.add(path, "%v", err)
 			return
 		}
-		if !collection && e.shape().depth != 0 {
-			p.add(path, "%q gives a list; the reference must be a single value (aggregate it, e.g. with avg or max)", n.text)
+		if !collection && e.Shape().Depth() != 0 {
+			p.add(path, "%q gives a list; the reference must be a single value (aggregate it, e.g. with avg or max)", n.Text)
 			return
 		}
 		r.ref = e
-	case n.kind == jString:
-		r.refParam = rs.newParam(param{s: n.text, isStr: true})
-	case n.kind == jArray && collection:
-		for i, it := range n.items {
-			if it.kind != jString {
-				p.add(indexPath(path, i), "must be a string, got %s", it.describe())
+	case n.Kind == jsonc.String:
+		r.refParam = rs.newParam(param{s: n.Text, isStr: true})
+	case n.Kind == jsonc.Array && collection:
+		for i, it := range n.Items {
+			if it.Kind != jsonc.String {
+				p.add(indexPath(path, i), "must be a string, got %s", it.Describe())
 				continue
 			}
-			r.refList = append(r.refList, it.text)
+			r.refList = append(r.refList, it.Text)
 		}
 	default:
-		p.add(path, "must be a number, a string or an expression, got %s", n.describe())
+		p.add(path, "must be a number, a string or an expression, got %s", n.Describe())
 	}
 }
 
@@ -331,23 +334,23 @@ func (rs *RuleSet) numericReference(r *rule) {
 	}
 }
 
-func kindName(k valKind) string {
+func kindName(k expr.Kind) string {
 	switch k {
-	case valNum:
+	case expr.KindNum:
 		return "number"
-	case valStr:
+	case expr.KindStr:
 		return "string"
-	case valPlayer:
+	case expr.KindPlayer:
 		return "player"
-	case valTeam:
+	case expr.KindTeam:
 		return "team"
-	case valMap:
+	case expr.KindMap:
 		return "map"
 	}
 	return "unknown"
 }
 
-func kindNames(ks []valKind) string {
+func kindNames(ks []expr.Kind) string {
 	s := make([]string, len(ks))
 	for i, k := range ks {
 		s[i] = kindName(k)

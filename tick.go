@@ -1,0 +1,173 @@
+package matchmaker
+
+// This file holds the tick, one matchmaking pass, as a table of contents of its phases; the
+// phases that are a few lines each; and the Matchmaker's time.
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"time"
+)
+
+// Tick runs one matchmaking pass as of now, then delivers the events it produced. Run calls it
+// every tick interval; hosts with their own loop, and tests, call it directly with the times
+// they choose. A now earlier than the Matchmaker's time is taken as its time: time never runs
+// backwards inside a Matchmaker (see "Time" in the package documentation).
+func (m *Matchmaker) Tick(now time.Time) error {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return ErrClosed
+	}
+	m.ticked = true
+	now = m.advanceLocked(now)
+	start := time.Now() // the tick's own cost, measured on the wall clock
+	m.tickLocked(now)
+	m.stats.Ticks++
+	m.stats.LastTickDuration = time.Since(start)
+	m.mu.Unlock()
+	m.deliver()
+	return nil
+}
+
+// tickLocked runs the phases of one pass, in order. Requires m.mu.
+func (m *Matchmaker) tickLocked(now time.Time) {
+	m.expireTimersLocked(now)            // request timeouts; expansion steps mark their neighbourhoods
+	m.expireProposals(now)               // proposals whose players did not all accept in time
+	m.expireBackfillAcks(now)            // backfills whose game server did not acknowledge in time
+	m.startSearchingLocked(now)          // new and returning tickets enter the pool order
+	found := m.proposeMatchesLocked(now) // the search: proposals only, no ticket changes status
+	m.commitMatchesLocked(now, found)    // proposals become matches: acceptance, completion, backfill
+	m.purgeEndedLocked(now)              // forget tickets that ended before the retention period
+}
+
+// expireTimersLocked pops the timers due by now: a ticket past its request timeout ends, and a
+// ticket that crossed an expansion step has its neighbourhood searched again.
+func (m *Matchmaker) expireTimersLocked(now time.Time) {
+	p := m.pool
+	p.reach = m.searchWindow()
+	p.oldestAge = m.rs.AgeFromOldest()
+	p.due(now.UnixNano(), func(x timer) {
+		if x.t.status == StatusSearching && x.t.nextStep == x.at {
+			p.crossed = append(p.crossed, x.t)
+			m.noteStepsLocked(now, x.t)
+		}
+		m.expireTicketLocked(now, x.t)
+	})
+}
+
+// startSearchingLocked merges the tickets that arrived or returned since the last tick into the
+// pool order, marks the anchors within reach of every change, and moves new tickets to
+// SEARCHING.
+func (m *Matchmaker) startSearchingLocked(now time.Time) {
+	for _, t := range m.pool.prepare() {
+		m.noteStepsLocked(now, t)
+		m.startSearchLocked(now, t)
+	}
+}
+
+// noteStepsLocked records when an expansion step next applies to t: a potential match holding
+// t may change then, so its neighbourhood searches again.
+func (m *Matchmaker) noteStepsLocked(now time.Time, t *ticket) {
+	t.nextStep = math.MaxInt64
+	if step := m.rs.NextStep(t.waited(now)); step >= 0 {
+		t.nextStep = t.start + int64(step)
+		m.pool.addTimer(t.nextStep, t)
+	}
+}
+
+// purgeEndedLocked forgets tickets that ended longer ago than the retention period, and the
+// oldest beyond WithMaxTickets ended tickets.
+func (m *Matchmaker) purgeEndedLocked(now time.Time) {
+	cut := 0
+	for cut < len(m.ended) && (now.Sub(m.ended[cut].ending.at) >= m.opts.retention || len(m.ended)-cut > m.opts.maxTickets) {
+		t := m.ended[cut]
+		if m.tickets[t.id] == t {
+			delete(m.tickets, t.id)
+		}
+		m.ended[cut] = nil
+		cut++
+	}
+	if cut > 0 {
+		m.ended = slices.Delete(m.ended, 0, cut)
+	}
+}
+
+// activeTickets returns every ticket that has not ended, in admission order.
+func (m *Matchmaker) activeTickets() []*ticket {
+	var out []*ticket
+	for _, t := range m.tickets {
+		if !t.status.Terminal() {
+			out = append(out, t)
+		}
+	}
+	slices.SortFunc(out, func(a, b *ticket) int { return cmp.Compare(a.seq, b.seq) })
+	return out
+}
+
+// ---- time
+
+// epoch is the provisional time of a Matchmaker that has none yet (see requestTimeLocked).
+var epoch = time.Unix(0, 0).UTC()
+
+// advanceLocked moves the Matchmaker's time forward to t, never back, and returns it. The
+// first real time a Matchmaker without one sees re-dates everything it did on the provisional
+// epoch. Requires m.mu.
+func (m *Matchmaker) advanceLocked(t time.Time) time.Time {
+	if m.provisional {
+		m.redateLocked(t.Sub(m.now))
+		m.provisional = false
+		m.now = t
+		return t
+	}
+	if t.After(m.now) {
+		m.now = t
+	}
+	return m.now
+}
+
+// requestTimeLocked is the time a request is stamped with. With a Clock set by WithClock, or
+// once Run has driven the ticks, it is the clock's reading. A host that drives Tick itself without
+// a Clock is the clock: requests take the time of its latest Tick, and requests before its first
+// Tick are re-dated to that Tick's time (their events wait for it). So a test that drives Tick
+// with chosen times never mixes them with the wall clock. Requires m.mu.
+func (m *Matchmaker) requestTimeLocked() time.Time {
+	if m.running.Load() {
+		m.ranOnce = true
+	}
+	switch {
+	case m.opts.clockSet || m.running.Load() || m.ranOnce:
+		return m.advanceLocked(m.clock.Now())
+	case !m.ticked && !m.provisional:
+		m.provisional, m.now = true, epoch
+	}
+	return m.now
+}
+
+// redateLocked shifts every instant recorded on the provisional epoch by d. Requires m.mu.
+func (m *Matchmaker) redateLocked(d time.Duration) {
+	for _, t := range m.tickets {
+		t.start += int64(d)
+		t.deadline += int64(d)
+		if t.nextStep != math.MaxInt64 {
+			t.nextStep += int64(d)
+		}
+		if t.bf != nil && !t.bf.ackDeadline.IsZero() {
+			t.bf.ackDeadline = t.bf.ackDeadline.Add(d)
+		}
+		if t.ending != nil {
+			t.ending.at = t.ending.at.Add(d)
+		}
+	}
+	for i := range m.pool.timers {
+		m.pool.timers[i].at += int64(d) // the same shift keeps the heap's order
+	}
+	for _, e := range m.outbox {
+		h := e.header()
+		h.Time = h.Time.Add(d)
+		for i, et := range e.ticketList() {
+			e.ticketList()[i].StartTime = et.StartTime.Add(d)
+		}
+	}
+}
