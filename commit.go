@@ -14,13 +14,14 @@ func (m *Matchmaker) commitMatchesLocked(now time.Time, fs []found) {
 	for _, f := range fs {
 		m.formMatchLocked(now, f)
 	}
+	clear(m.foundMembers) // let committed tickets be collected once they are forgotten
 }
 
 // formMatchLocked turns a found match into a match: its tickets leave the pool, take their
 // teams, and PotentialMatchCreated is emitted; then it either waits for acceptance or completes.
 func (m *Matchmaker) formMatchLocked(now time.Time, f found) {
 	pr := &proposal{id: m.newID(), created: now, region: f.region}
-	for _, mb := range f.members {
+	for _, mb := range m.foundMembers[f.from:f.to] {
 		t := mb.t
 		m.pool.leave(t)
 		t.matchID = pr.id

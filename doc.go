@@ -17,7 +17,11 @@
 //		PlayerID:   "p1",
 //		Attributes: matchmaker.Attributes{"skill": matchmaker.NumberValue(1500)},
 //	}}})
-//	for ev := range sub.C() {
+//	for {
+//		ev, err := sub.Next(ctx) // or range over sub.C()
+//		if err != nil {
+//			break // ctx ended, or the subscription did (sub.Err says why)
+//		}
 //		switch e := ev.(type) {
 //		case *matchmaker.MatchmakingSucceeded:
 //			// e.Tickets lists every ticket with its players' teams
@@ -55,8 +59,18 @@
 // considered, which rules rejected it and how often, and where its expansions stand.
 //
 // Tickets go QUEUED, SEARCHING (at the next tick), then REQUIRES_ACCEPTANCE when acceptance is
-// required, and end COMPLETED, CANCELLED, TIMED_OUT or FAILED, each with exactly one terminal
-// event. [Matchmaker.DescribeMatchmaking] reports a ticket until the retention period after it
+// required, PLACING while an acknowledged backfill waits for its game server, and end
+// COMPLETED, CANCELLED, TIMED_OUT or FAILED, each with exactly one terminal event. The status
+// graph is enforced in one place (lifecycle.go):
+//
+//	QUEUED              -> SEARCHING, CANCELLED, TIMED_OUT
+//	SEARCHING           -> REQUIRES_ACCEPTANCE, PLACING, COMPLETED, CANCELLED, TIMED_OUT, SEARCHING
+//	REQUIRES_ACCEPTANCE -> COMPLETED, PLACING, SEARCHING, CANCELLED, TIMED_OUT
+//	PLACING             -> COMPLETED, SEARCHING, CANCELLED
+//
+// A ticket returns to SEARCHING (keeping its start time) when its match does not complete; only
+// a backfill whose game server stopped acknowledging it times out while its match awaits
+// acceptance. FAILED is reserved for placement failures. [Matchmaker.DescribeMatchmaking] reports a ticket until the retention period after it
 // ended ([WithTicketRetention]). The request timeout is measured from the ticket's start and
 // also runs while it waits for acceptance; a ticket returned to the search keeps its start time.
 //
@@ -130,28 +144,57 @@
 // # Events
 //
 // Events are typed structs, each with a [Header] (sequence number and time); consumers use a
-// type switch. [Matchmaker.Subscribe] returns a [Subscription] whose channel receives every event
-// produced after it, in order. The Matchmaker never blocks on a subscriber and never drops an
-// event silently: each subscription buffers up to [WithSubscriberBuffer] events; one that falls
-// further behind is ended, its channel closed after the buffered events, and
-// [Subscription.Err] returns [ErrSlowSubscriber]. Resubscribe and re-read the state you need.
-// One match produces one event listing all its tickets.
+// type switch. [Matchmaker.Subscribe] returns a [Subscription] that receives every event
+// produced after it, in order. One match produces one event listing all its tickets.
+//
+// Each subscription queues the events its consumer has not received yet, so the Matchmaker
+// never waits for a consumer, and one tick's events, however many, never cut off a consumer
+// that keeps up tick by tick. If a tick is published while more than [WithMaxSubscriberLag]
+// earlier events (default 65,536) are still unreceived, the subscription is cut off rather than
+// thinned: what was queued stays readable, then [Subscription.Err] returns
+// [ErrSlowSubscriber]; resubscribe and re-read the state you need. Receive with
+// [Subscription.Next], which waits with a context and starts no goroutine; with
+// [Subscription.TryNext], which does not wait, for a host that calls Tick from its own loop;
+// or with [Subscription.C], whose first call starts one goroutine feeding a channel for use in
+// a select. Call Close when done. Events are shared by all subscribers and are read-only.
+// [WithMaxSubscribers] (default 1,024) bounds live subscriptions; Subscribe beyond it returns a
+// [*LimitError]. An idle subscription costs about a hundred bytes.
 //
 // # Time, concurrency and determinism
 //
 // A Matchmaker is safe for concurrent use. One mutex guards its state; no user code runs and no
-// channel is sent on while it is held. Each tick reads the [Clock] once; expansions and timeouts
-// are functions of that instant, so tests drive [Matchmaker.Tick] with the times they choose, and
+// channel is sent on while it is held. Every request that changes state takes the lock, checks
+// that the Matchmaker is open, runs at the request's time, releases the lock and delivers its
+// events, through one helper (Matchmaker.update).
+//
+// A Matchmaker has one time: the latest instant it has used, which never runs backwards. Each
+// tick runs at one instant, passed down to every phase; expansions and timeouts are functions
+// of it. Where the time comes from:
+//   - [Matchmaker.Tick](now) runs at now. A now earlier than the Matchmaker's time runs at the
+//     Matchmaker's time instead (clamped, as golang.org/x/time/rate does).
+//   - [Matchmaker.Run] ticks at the [Clock]'s reading (the system clock unless [WithClock]).
+//   - Requests are stamped with the Clock's reading when a Clock was set with WithClock or Run
+//     has driven the Matchmaker. A host that calls Tick itself without a Clock is the clock:
+//     requests take the time of its latest Tick, and requests made before its first Tick are
+//     dated at that Tick (their events wait for it, and their StartTime is zero until then).
+//     So a test that drives Tick with chosen times can never mix them with the wall clock.
+//
 // testing/synctest covers [Matchmaker.Run]. Run starts no goroutine; when its context ends it
 // returns, leaving waiting tickets in the pool (call Run again, or Close to cancel them with
 // reason MATCHMAKER_CLOSED). With [WithRandom] set to a fixed source, the same rule set, inputs
-// and clock give the same matches, IDs and events.
+// and times give the same matches, IDs and events.
+//
+// Errors name what they are about: [*LimitError] the bound and its value, [*NotFoundError] the
+// kind and ID, [*StateError] the ticket, its status and the refused request; each matches its
+// sentinel ([ErrLimit], [ErrNotFound], [ErrInvalidState]) with errors.Is.
 //
 // # Limits
 //
 // Every resource is bounded and exceeding a bound is an error, not a slowdown: tickets
-// ([WithMaxTickets]), backfills ([WithMaxBackfills]), game sessions (65,536), subscriber buffers,
-// rule-set size (65,535 bytes) and counts of rules, expansions and steps, and FlexMatch's request
+// ([WithMaxTickets]), backfills ([WithMaxBackfills]), game sessions ([WithMaxGameSessions]),
+// subscribers ([WithMaxSubscribers]) and each one's lag ([WithMaxSubscriberLag]; its queue holds
+// at most that plus one tick's events), ended tickets kept for DescribeMatchmaking (at most
+// WithMaxTickets, for [WithTicketRetention]), distinct latency region names (4,096), rule-set size (65,535 bytes) and counts of rules, expansions and steps, and FlexMatch's request
 // limits (10 players per ticket, 199 per backfill, 10 attributes per player, 100 strings per
 // list, 10 map entries, 100-character strings).
 //
@@ -179,4 +222,38 @@
 //     WITH_QUEUE places matches at once in a generated game session.
 //   - StopMatchmaking on a cancelled ticket succeeds; on another ended ticket it fails with
 //     ErrInvalidState.
+//
+// # Architecture
+//
+// The package reads from the outside in; each file holds one concern:
+//   - matchmaker.go: Matchmaker, Config, options, New, Run, Close, Subscribe, Stats, and the
+//     request preamble (update) and event delivery.
+//   - tick.go: Tick and tickLocked, the table of contents of a pass (timers, proposals awaiting
+//     acceptance, backfill acknowledgements, new tickets, search, commit, purge), and the
+//     Matchmaker's time.
+//   - lifecycle.go: the ticket status graph; the only writer of a ticket's status, with the
+//     event each transition emits and the record of each ending.
+//   - search.go: the search phase: around each anchor, the best potential match; it proposes
+//     matches and changes no ticket's status.
+//   - commit.go: the commit phase: proposals become matches (teams, PotentialMatchCreated,
+//     acceptance or completion).
+//   - potential.go: the potential match under construction, which the rule-set evaluator reads.
+//   - pool.go: the pool order, its compact arrays, dirty marks and the timer heap.
+//   - ticket.go: tickets and players as users see them, their resolution against the rule set,
+//     and StartMatchmaking, StopMatchmaking, DescribeMatchmaking.
+//   - acceptance.go: AcceptMatch and what happens to each ticket when a proposal fails.
+//   - backfill.go: game sessions, backfill tickets and their requests, acknowledgement.
+//   - explain.go: Explain. events.go: the event types. subscription.go: delivery to subscribers.
+//   - errors.go: sentinels and error types. attributes.go, latency.go: attribute values and
+//     latencies as users give them. ruleset.go: RuleSet and ParseRuleSet as users see them.
+//   - internal/ruleset: the rule-set language: compilation with every problem reported, the
+//     parameters in force at an age, sort keys, and evaluation of a potential match in partial
+//     and final mode through the ruleset.Match interface that potential implements.
+//     internal/ruleset/expr: the property-expression language. internal/ruleset/jsonc: the
+//     lenient JSON reader. Dependencies run one way: matchmaker -> ruleset -> expr, jsonc.
+//   - cmd/matchmaker: the command line (validate, run, simulate). examples/: runnable programs.
+//
+// Every unexported method of Matchmaker runs with the Matchmaker's lock held, except update and
+// deliver, which take it themselves; the tick's phases and the request bodies carry the Locked
+// suffix to make the rule visible where it matters most.
 package matchmaker

@@ -12,8 +12,9 @@ import (
 
 // Sentinel errors. Test for them with [errors.Is].
 var (
-	// ErrClosed is returned by every method of a Matchmaker after Close, and by a Subscription
-	// whose Matchmaker was closed.
+	// ErrClosed is returned by every request to a Matchmaker after Close, by Subscription.Next
+	// once a closed Matchmaker's events are drained, and by Next after the Subscription's own
+	// Close.
 	ErrClosed = errors.New("matchmaker: closed")
 	// ErrAlreadyRunning is returned by Run while another call to Run is active.
 	ErrAlreadyRunning = errors.New("matchmaker: already running")
@@ -27,8 +28,8 @@ var (
 	ErrInvalidState = errors.New("matchmaker: invalid state")
 	// ErrLimit is matched by every *LimitError: a request that would exceed a configured bound.
 	ErrLimit = errors.New("matchmaker: limit exceeded")
-	// ErrSlowSubscriber ends a Subscription whose consumer fell more than the subscriber buffer
-	// behind. The consumer should resubscribe and re-read the state it needs.
+	// ErrSlowSubscriber ends a Subscription whose consumer fell more than WithMaxSubscriberLag
+	// events behind across ticks. The consumer should resubscribe and re-read the state it needs.
 	ErrSlowSubscriber = errors.New("matchmaker: subscriber too slow, subscription ended")
 	// ErrStaleBackfill rejects a backfill proposal made against a roster that has since changed.
 	ErrStaleBackfill = errors.New("matchmaker: backfill roster changed")

@@ -179,7 +179,9 @@ type Matchmaker struct {
 
 	running atomic.Bool
 
-	mu           sync.Mutex // guards everything below
+	// mu guards everything below. Every unexported method of Matchmaker requires it, except
+	// update and deliver, which take it themselves.
+	mu           sync.Mutex
 	closed       bool
 	now          time.Time          // the Matchmaker's time: the latest instant it has used; never decreases
 	ticked       bool               // Tick has run at least once
@@ -195,7 +197,9 @@ type Matchmaker struct {
 	candPos      []int32     // and their positions in the pool order
 	sortScratch  []sortKeyed // search scratch for sort rules
 	teamOrder    []int       // search scratch
-	seq          uint64      // admission counter
+	found        []found     // the tick's proposals, and their members
+	foundMembers []member
+	seq          uint64 // admission counter
 	eventSeq     uint64
 	outbox       []Event
 	logs         []logRecord
@@ -357,10 +361,11 @@ func (m *Matchmaker) Close() error {
 	return nil
 }
 
-// Subscribe starts a subscription to every event produced from now on. Events arrive in Seq
-// order. The Matchmaker never blocks on a subscriber: when one falls more than the subscriber
-// buffer behind, its channel is closed and Err returns ErrSlowSubscriber; resubscribe and
-// re-read what you need with DescribeMatchmaking. Call Close when done.
+// Subscribe starts a subscription to every event produced from now on, in Seq order. The
+// Matchmaker never waits for a subscriber: one that falls more than WithMaxSubscriberLag
+// events behind across ticks is ended with ErrSlowSubscriber (see Subscription). Beyond
+// WithMaxSubscribers live subscriptions it fails with a *LimitError; after Close, with
+// ErrClosed. Call the Subscription's Close when done.
 func (m *Matchmaker) Subscribe() (*Subscription, error) {
 	return m.hub.subscribe()
 }

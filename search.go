@@ -14,12 +14,12 @@ import (
 	"github.com/seed-04d22514/matchmaker/internal/ruleset"
 )
 
-// found is a match the search proposes: its tickets with their teams and pool positions, and
-// the region chosen for it. Nothing about its tickets has changed yet; commitMatchesLocked
-// turns it into a match.
+// found is a match the search proposes: its tickets with their teams and pool positions (a
+// range of the tick's scratch m.foundMembers), and the region chosen for it. Nothing about its
+// tickets has changed yet; commitMatchesLocked turns it into a match.
 type found struct {
-	members []member
-	region  string
+	from, to int
+	region   string
 }
 
 // proposeMatchesLocked is the search phase of a tick. It tries every searching ticket near a
@@ -29,7 +29,8 @@ type found struct {
 // rest of the search, and is returned in the order found. It changes no ticket's status: only
 // the pool's claims and the rule counters that Explain reports. Requires m.mu.
 func (m *Matchmaker) proposeMatchesLocked(now time.Time) []found {
-	var out []found
+	out := m.found[:0]
+	m.foundMembers = m.foundMembers[:0]
 	prio := m.rs.BackfillPriority()
 	if m.rs.Large() && m.pool.backfills > 0 {
 		prio = "high" // large matches always prefer backfill (spec §d.6)
@@ -57,14 +58,17 @@ func (m *Matchmaker) proposeMatchesLocked(now time.Time) []found {
 	default:
 		pass(func(*ticket) bool { return true })
 	}
+	m.found = out
 	return out
 }
 
 // claimLocked records the potential match in m.pm as found and takes its tickets out of the
 // candidates for the rest of this search.
 func (m *Matchmaker) claimLocked() found {
-	f := found{members: slices.Clone(m.pm.members), region: m.bestRegion()}
-	for _, mb := range f.members {
+	f := found{from: len(m.foundMembers), region: m.bestRegion()}
+	m.foundMembers = append(m.foundMembers, m.pm.members...)
+	f.to = len(m.foundMembers)
+	for _, mb := range m.pm.members {
 		m.pool.claimAt(mb.pos)
 	}
 	return f

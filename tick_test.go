@@ -29,6 +29,7 @@ func TestTickDrivenWithoutClockUsesTickTimes(t *testing.T) {
 	_, err = m.StartMatchmaking(StartMatchmakingInput{TicketID: "b", Players: []Player{gomoku("pb", 1800)}})
 	require.NoError(t, err)
 	require.Empty(t, drainSub(sub), "events of requests made before the first tick wait for its time")
+	assert.True(t, m.DescribeMatchmaking("a")[0].StartTime.IsZero(), "no time yet, no start time")
 
 	require.NoError(t, m.Tick(past))
 	evs := drainSub(sub)

@@ -360,7 +360,7 @@ func (m *Matchmaker) startMatchmakingLocked(now time.Time, in StartMatchmakingIn
 		t.id = m.newID()
 	}
 	m.admit(now, t)
-	return Ticket{TicketID: t.id, Status: t.status, StartTime: t.startTime(), Players: slices.Clone(in.Players),
+	return Ticket{TicketID: t.id, Status: t.status, StartTime: m.startTime(t), Players: slices.Clone(in.Players),
 		EstimatedWaitTime: m.estimatedWait()}, nil
 }
 
@@ -447,8 +447,17 @@ func (m *Matchmaker) DescribeMatchmaking(ticketIDs ...string) []Ticket {
 	return out
 }
 
+// startTime is t's start as users see it: zero while the Matchmaker has no time yet (see
+// requestTimeLocked).
+func (m *Matchmaker) startTime(t *ticket) time.Time {
+	if m.provisional {
+		return time.Time{}
+	}
+	return t.startTime()
+}
+
 func (m *Matchmaker) snapshot(t *ticket) Ticket {
-	out := Ticket{TicketID: t.id, Status: t.status, StartTime: t.startTime(), MatchID: t.matchID, GameSessionArn: t.session, Backfill: t.bf != nil,
+	out := Ticket{TicketID: t.id, Status: t.status, StartTime: m.startTime(t), MatchID: t.matchID, GameSessionArn: t.session, Backfill: t.bf != nil,
 		Players: publicPlayers(m.rs, t.players, &m.regions, t.matchID != "" || t.bf != nil)}
 	if e := t.ending; e != nil {
 		out.StatusReason, out.StatusMessage, out.EndTime = e.reason, e.message, e.at
