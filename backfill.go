@@ -128,8 +128,16 @@ func (m *Matchmaker) evictIdleSession() bool {
 	return false
 }
 
+// setRosterPlayers replaces a session's roster; the session holds its players' region names.
+func (m *Matchmaker) setRosterPlayers(s *session, roster []player) {
+	m.regions.retain(roster)
+	m.regions.release(s.roster)
+	s.roster = roster
+}
+
 // forgetSession drops a session and its roster index.
 func (m *Matchmaker) forgetSession(s *session) {
+	m.regions.release(s.roster)
 	for _, p := range s.roster {
 		if m.sessionOf[p.ID] == s {
 			delete(m.sessionOf, p.ID)
@@ -150,7 +158,6 @@ func (m *Matchmaker) StartMatchBackfill(in StartMatchBackfillInput) (Ticket, err
 }
 
 func (m *Matchmaker) startMatchBackfillLocked(now time.Time, in StartMatchBackfillInput) (_ Ticket, err error) {
-	defer m.undoRegionsOnError(m.regions.mark(), &err)
 	var p problems
 	m.checkNewTicketID(in.TicketID, &p)
 	switch {
@@ -319,10 +326,26 @@ func (m *Matchmaker) acknowledgeLocked(now time.Time, ticketID string) (Acknowle
 			out.Assigned = append(out.Assigned, m.snapshot(j))
 		}
 	}
-	t.players = append(slices.Clone(s.roster), pendingRoster(bf)...)
+	m.setPlayers(t, append(slices.Clone(s.roster), pendingRoster(bf)...))
 	bf.ackDeadline = now.Add(m.cfg.BackfillAcknowledgeTimeout)
 	out.Status, out.Version = t.status, s.version
 	return out, nil
+}
+
+// leavePendingLocked takes a ticket that was waiting for its game server's acknowledgement out
+// of the backfill's pending proposals and out of the roster the backfill searches with, so its
+// players leave no phantom in later matches.
+func (m *Matchmaker) leavePendingLocked(t *ticket) {
+	s := m.sessions[t.session]
+	if s == nil || s.backfill == nil || s.backfill.status.Terminal() {
+		return
+	}
+	bt := s.backfill
+	for _, pr := range bt.bf.pending {
+		pr.members = slices.DeleteFunc(pr.members, func(x *ticket) bool { return x == t })
+	}
+	m.setPlayers(bt, append(slices.Clone(s.roster), pendingRoster(bt.bf)...))
+	m.pool.touch(bt)
 }
 
 // joiners returns the tickets of a backfill proposal that are joining the session and have not
@@ -398,7 +421,6 @@ func (m *Matchmaker) addPlayersLocked(now time.Time, gameSessionArn string, play
 	if err != nil {
 		return err
 	}
-	defer m.undoRegionsOnError(m.regions.mark(), &err)
 	var p problems
 	if len(players) == 0 {
 		p.add("Players", "must list at least one player")
@@ -415,7 +437,7 @@ func (m *Matchmaker) addPlayersLocked(now time.Time, gameSessionArn string, play
 	}
 	m.setRoster(now, s, append(slices.Clone(s.roster), joined...))
 	if t := s.backfill; t != nil && !t.status.Terminal() {
-		t.players = append(slices.Clone(s.roster), pendingRoster(t.bf)...)
+		m.setPlayers(t, append(slices.Clone(s.roster), pendingRoster(t.bf)...))
 		m.pool.touch(t)
 	}
 	return nil
@@ -446,7 +468,7 @@ func (m *Matchmaker) setRoster(now time.Time, s *session, roster []player) {
 		}
 		m.sessionOf[p.ID] = s
 	}
-	s.roster = roster
+	m.setRosterPlayers(s, roster)
 	s.version++
 }
 
@@ -460,10 +482,10 @@ func (m *Matchmaker) leaveSession(now time.Time, s *session, playerIDs ...string
 			delete(m.sessionOf, id)
 		}
 	}
-	s.roster = slices.DeleteFunc(slices.Clone(s.roster), gone)
+	m.setRosterPlayers(s, slices.DeleteFunc(slices.Clone(s.roster), gone))
 	s.version++
 	if t := s.backfill; t != nil && !t.status.Terminal() {
-		t.players = slices.DeleteFunc(t.players, gone)
+		m.setPlayers(t, slices.DeleteFunc(slices.Clone(t.players), gone))
 		m.pool.touch(t)
 	} else if s.auto && m.cfg.BackfillMode == BackfillAutomatic {
 		m.newBackfill(now, s, "", 0, true)
@@ -511,9 +533,11 @@ func (m *Matchmaker) placeSession(now time.Time, pr *proposal) string {
 			"gameSessionArn", arn, "limit", m.opts.maxSessions)
 		return arn
 	}
+	var roster []player
 	for _, t := range pr.members {
-		s.roster = append(s.roster, t.players...)
+		roster = append(roster, t.players...)
 	}
+	m.setRosterPlayers(s, roster)
 	for _, p := range s.roster {
 		m.sessionOf[p.ID] = s
 	}
@@ -541,7 +565,7 @@ func (m *Matchmaker) completeBackfill(now time.Time, pr *proposal) {
 			m.placingLocked(t, s.arn)
 		}
 		bf.pending = append(bf.pending, pr)
-		bt.players = append(slices.Clone(s.roster), pendingRoster(bf)...)
+		m.setPlayers(bt, append(slices.Clone(s.roster), pendingRoster(bf)...))
 		m.returnToSearchLocked(now, bt)
 		return
 	}
@@ -558,12 +582,14 @@ func (m *Matchmaker) completeBackfill(now time.Time, pr *proposal) {
 // commitJoiners adds a proposal's joining tickets to the session and reports it.
 func (m *Matchmaker) commitJoiners(now time.Time, pr *proposal, s *session) {
 	joining := joiners(pr)
+	roster := slices.Clone(s.roster)
 	for _, t := range joining {
-		s.roster = append(s.roster, t.players...)
+		roster = append(roster, t.players...)
 		for _, p := range t.players {
 			m.sessionOf[p.ID] = s
 		}
 	}
+	m.setRosterPlayers(s, roster)
 	s.version++
 	shown := m.eventTickets(append([]*ticket{pr.backfill}, joining...), true)
 	m.completeLocked(now, joining, s.arn, &MatchmakingSucceeded{MatchID: pr.id, Tickets: shown,
@@ -576,7 +602,7 @@ func (m *Matchmaker) commitJoiners(now time.Time, pr *proposal, s *session) {
 func (m *Matchmaker) rejectStale(now time.Time, pr *proposal) {
 	for _, t := range pr.members {
 		if t.bf != nil {
-			t.players = append(slices.Clone(t.bf.session.roster), pendingRoster(t.bf)...)
+			m.setPlayers(t, append(slices.Clone(t.bf.session.roster), pendingRoster(t.bf)...))
 		}
 		m.returnToSearchLocked(now, t)
 	}

@@ -150,6 +150,9 @@ func (m *Matchmaker) endTicketLocked(now time.Time, t *ticket, status TicketStat
 	if pr := m.pending[t.matchID]; pr != nil && from == StatusRequiresAcceptance {
 		m.dropFromProposal(now, pr, t)
 	}
+	if from == StatusPlacing {
+		m.leavePendingLocked(t)
+	}
 	m.recordEndingLocked(now, t, reason, msg)
 	if t.bf != nil {
 		m.endBackfill(now, t, status, reason, msg)

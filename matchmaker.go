@@ -408,6 +408,7 @@ func update[T any](m *Matchmaker, fn func(now time.Time) (T, error)) (T, error) 
 		return zero, ErrClosed
 	}
 	out, err := fn(m.requestTimeLocked())
+	m.regions.endRequest()
 	m.mu.Unlock()
 	m.deliver()
 	return out, err

@@ -86,6 +86,7 @@ func (m *Matchmaker) purgeEndedLocked(now time.Time) {
 		if m.tickets[t.id] == t {
 			delete(m.tickets, t.id)
 		}
+		m.regions.release(t.players)
 		m.ended[cut] = nil
 		cut++
 	}

@@ -141,42 +141,6 @@ func (t *ticket) startTime() time.Time { return time.Unix(0, t.start).UTC() }
 // player is one player with attributes resolved against the rule set (see ruleset.Player).
 type player = ruleset.Player
 
-// regions interns region names so latency lookups compare integers.
-type regions struct {
-	byName map[string]int32
-	names  []string
-}
-
-// maxTrackedRegions bounds the distinct region names a Matchmaker tracks across all requests.
-const maxTrackedRegions = 4096
-
-// intern returns the id of a region name, adding it if there is room.
-func (r *regions) intern(name string) (int32, bool) {
-	if id, ok := r.byName[name]; ok {
-		return id, true
-	}
-	if len(r.names) >= maxTrackedRegions {
-		return 0, false
-	}
-	if r.byName == nil {
-		r.byName = map[string]int32{}
-	}
-	id := int32(len(r.names))
-	r.byName[name] = id
-	r.names = append(r.names, name)
-	return id, true
-}
-
-// mark and rollback undo the regions a refused request added: bad input changes nothing.
-func (r *regions) mark() int { return len(r.names) }
-
-func (r *regions) rollback(mark int) {
-	for _, name := range r.names[mark:] {
-		delete(r.byName, name)
-	}
-	r.names = r.names[:mark]
-}
-
 // resolvePlayer checks one player against the rule set and builds its pool form. It reports
 // every reason the player could never be matched (spec §a.1: FlexMatch would accept such a
 // ticket and let it time out; this library refuses it at once).
@@ -313,6 +277,13 @@ func publicPlayers(rs *ruleset.RuleSet, ps []player, reg *regions, withTeams boo
 
 func itoa(i int) string { return strconv.Itoa(i) }
 
+// setPlayers replaces an admitted ticket's players; the ticket holds their region names.
+func (m *Matchmaker) setPlayers(t *ticket, ps []player) {
+	m.regions.retain(ps)
+	m.regions.release(t.players)
+	t.players = ps
+}
+
 // ---- requests
 
 // StartMatchmaking adds a ticket to the pool. It returns the ticket as queued. A request that
@@ -325,7 +296,6 @@ func (m *Matchmaker) StartMatchmaking(in StartMatchmakingInput) (Ticket, error) 
 }
 
 func (m *Matchmaker) startMatchmakingLocked(now time.Time, in StartMatchmakingInput) (_ Ticket, err error) {
-	defer m.undoRegionsOnError(m.regions.mark(), &err)
 	var p problems
 	m.checkNewTicketID(in.TicketID, &p)
 	switch n := len(in.Players); {
@@ -364,13 +334,6 @@ func (m *Matchmaker) startMatchmakingLocked(now time.Time, in StartMatchmakingIn
 		EstimatedWaitTime: m.estimatedWait()}, nil
 }
 
-// undoRegionsOnError forgets the regions a refused request added. Requires m.mu.
-func (m *Matchmaker) undoRegionsOnError(mark int, err *error) {
-	if *err != nil {
-		m.regions.rollback(mark)
-	}
-}
-
 // checkNewTicketID validates a caller-chosen ID and refuses one that is already in use.
 func (m *Matchmaker) checkNewTicketID(id string, p *problems) {
 	if id == "" {
@@ -396,6 +359,7 @@ func (m *Matchmaker) admit(now time.Time, t *ticket) {
 		}
 		m.players[t.players[i].ID] = t
 	}
+	m.regions.retain(t.players)
 	m.seq++
 	t.seq = m.seq
 	t.start = now.UnixNano()

@@ -1,0 +1,116 @@
+package matchmaker
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Regression tests for the defects of issue 8, each through the public API.
+
+func latPlayer(id string, lat Latencies) Player {
+	return Player{PlayerID: id, Attributes: num("score", 1000), LatencyInMs: lat}
+}
+
+// Defect 1: region names are released when no ticket or session uses them, and the bound is on
+// the names in use.
+func TestRegionNamesAreReleased(t *testing.T) {
+	h := newHarness(t, "testdata/rulesets/gomoku-latency.json", Config{}, WithTicketRetention(time.Second))
+	for i := range 64 {
+		lat := Latencies{}
+		for j := range 64 {
+			lat[fmt.Sprintf("invented-%d-%d", i, j)] = 10
+		}
+		id := fmt.Sprintf("t%d", i)
+		h.start(id, latPlayer("p"+id, lat))
+		require.NoError(t, h.m.StopMatchmaking(id))
+	}
+	h.tick(2) // the cancelled tickets are forgotten
+	h.start("real", latPlayer("p-real", Latencies{"us-east-1": 20}))
+	assert.Equal(t, 1, h.m.regions.inUse())
+
+	// The bound holds on names in use: 4,096 live names, then one more is refused.
+	for i := range 64 {
+		lat := Latencies{}
+		for j := range 64 {
+			lat[fmt.Sprintf("live-%d-%d", i, j)] = 10
+		}
+		_, err := h.m.StartMatchmaking(StartMatchmakingInput{TicketID: fmt.Sprintf("l%d", i), Players: []Player{latPlayer(fmt.Sprintf("pl%d", i), lat)}})
+		if i < 63 {
+			require.NoError(t, err)
+			continue
+		}
+		var ve *ValidationError
+		require.ErrorAs(t, err, &ve, "the 4,097th name in use is refused")
+		assert.Contains(t, ve.Error(), "distinct regions")
+	}
+	assert.Equal(t, 1+63*64, h.m.regions.inUse(), "a refused request leaves no names behind")
+	require.NoError(t, h.m.StopMatchmaking("l0"))
+	h.tick(4)
+	_, err := h.m.StartMatchmaking(StartMatchmakingInput{Players: []Player{latPlayer("late", Latencies{"eu-west-9": 30})}})
+	require.NoError(t, err, "names freed by a forgotten ticket are available again")
+}
+
+// Defect 1, game sessions: a session's roster holds its players' names until it is forgotten.
+func TestRegionNamesHeldBySessions(t *testing.T) {
+	h := newHarness(t, "testdata/rulesets/gomoku-latency.json", Config{}, WithTicketRetention(time.Second))
+	_, err := h.m.StartMatchBackfill(StartMatchBackfillInput{GameSessionArn: "gs", Players: []Player{
+		{PlayerID: "r", Team: "red", Attributes: num("score", 1000), LatencyInMs: Latencies{"ap-south-1": 40}}}})
+	require.NoError(t, err)
+	h.start("j", latPlayer("pj", Latencies{"ap-south-1": 45}))
+	h.tick(0)
+	h.tick(5) // the tickets are forgotten; the session's roster still names the region
+	gs, err := h.m.DescribeGameSession("gs")
+	require.NoError(t, err)
+	assert.Len(t, gs.MatchmakerData.Teams[0].Players, 1)
+	assert.Equal(t, 1, h.m.regions.inUse())
+	require.NoError(t, h.m.EndGameSession("gs"))
+	assert.Equal(t, 0, h.m.regions.inUse())
+}
+
+// Defect 3: a player whose ticket waits for the game server's acknowledgement and who queues
+// again leaves the backfill's roster with the old ticket: the next match lists them once.
+func TestPlacingPlayerWhoQueuesAgainLeavesTheRoster(t *testing.T) {
+	h := newHarness(t, "testdata/rulesets/lobby-2-4.json", Config{BackfillAcknowledgeTimeout: time.Minute})
+	teams := h.m.cfg.RuleSet.Teams()
+	_, err := h.m.StartMatchBackfill(StartMatchBackfillInput{GameSessionArn: "gs", Players: []Player{
+		{PlayerID: "host", Team: teams[0].Name}}})
+	require.NoError(t, err)
+	h.start("first", Player{PlayerID: "again"})
+	h.tick(0)
+	require.Equal(t, StatusPlacing, h.status("first"))
+	h.start("second", Player{PlayerID: "again"}) // the same player queues again
+	assert.Equal(t, StatusCancelled, h.status("first"))
+	h.start("other", Player{PlayerID: "other"})
+	evs := h.tick(1)
+	for _, e := range evs {
+		pc, ok := e.(*PotentialMatchCreated)
+		if !ok {
+			continue
+		}
+		seen := map[string]int{}
+		for _, tk := range pc.Tickets {
+			for _, p := range tk.Players {
+				seen[p.PlayerID]++
+			}
+		}
+		for id, n := range seen {
+			assert.Equal(t, 1, n, "player %s listed %d times in match %s", id, n, pc.MatchID)
+		}
+	}
+	bt := h.m.DescribeGameSession
+	gs, err := bt("gs")
+	require.NoError(t, err)
+	h.m.mu.Lock()
+	defer h.m.mu.Unlock()
+	n := 0
+	for _, p := range h.m.tickets[gs.BackfillTicketID].players {
+		if p.ID == "again" {
+			n++
+		}
+	}
+	assert.LessOrEqual(t, n, 1, "the cancelled ticket's player left the backfill's roster")
+}
