@@ -114,3 +114,30 @@ func TestPlacingPlayerWhoQueuesAgainLeavesTheRoster(t *testing.T) {
 	}
 	assert.LessOrEqual(t, n, 1, "the cancelled ticket's player left the backfill's roster")
 }
+
+// Defect 4: the pool's partition per value of a string batchDistance attribute is released
+// when no ticket waits with that value.
+func TestBatchPartitionsAreReleased(t *testing.T) {
+	h := newHarness(t, "testdata/rulesets/batch-mode.json", Config{})
+	mode := func(i int) Player {
+		return Player{PlayerID: fmt.Sprintf("p%d", i), Attributes: Attributes{"mode": StringValue(fmt.Sprintf("mode-%d", i))}}
+	}
+	for i := range 2000 {
+		h.start(fmt.Sprintf("t%d", i), mode(i))
+		if i%2 == 0 {
+			require.NoError(t, h.m.StopMatchmaking(fmt.Sprintf("t%d", i))) // before it enters the order
+		}
+	}
+	h.tick(0)
+	h.m.mu.Lock()
+	assert.Equal(t, 1000, len(h.m.pool.groups.byName), "one partition per waiting value")
+	h.m.mu.Unlock()
+	for i := 1; i < 2000; i += 2 {
+		require.NoError(t, h.m.StopMatchmaking(fmt.Sprintf("t%d", i))) // from inside the order
+	}
+	h.tick(1)
+	h.m.mu.Lock()
+	defer h.m.mu.Unlock()
+	assert.Empty(t, h.m.pool.groups.byName)
+	assert.Len(t, h.m.pool.groups.free, len(h.m.pool.groups.names), "every id is free for reuse")
+}

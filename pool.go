@@ -38,7 +38,7 @@ type pool struct {
 	anchors []int32
 	marks   []*ticket // scratch: tickets whose neighbourhood is marked
 
-	groups    map[string]int32
+	groups    partitions
 	timers    timerHeap
 	count     int // tickets queued or searching
 	backfills int // backfill tickets queued or searching
@@ -46,7 +46,53 @@ type pool struct {
 	oldestAge bool
 }
 
-func newPool(rs *ruleset.RuleSet) *pool { return &pool{rs: rs, groups: map[string]int32{}} }
+func newPool(rs *ruleset.RuleSet) *pool { return &pool{rs: rs} }
+
+// partitions interns the values of a string batchDistance attribute as partition ids. An id is
+// held by every ticket that carries it, from enqueue until the ticket leaves the pool order, so
+// a value nobody waits with any more is released.
+type partitions struct {
+	byName map[string]int32
+	names  []string
+	refs   []int32
+	free   []int32
+}
+
+func (ps *partitions) hold(name string) int32 {
+	if id, ok := ps.byName[name]; ok {
+		ps.refs[id]++
+		return id
+	}
+	if ps.byName == nil {
+		ps.byName = map[string]int32{}
+	}
+	var id int32
+	if n := len(ps.free); n > 0 {
+		id, ps.free = ps.free[n-1], ps.free[:n-1]
+		ps.names[id], ps.refs[id] = name, 1
+	} else {
+		id = int32(len(ps.names))
+		ps.names, ps.refs = append(ps.names, name), append(ps.refs, 1)
+	}
+	ps.byName[name] = id
+	return id
+}
+
+func (ps *partitions) release(id int32) {
+	if ps.refs[id]--; ps.refs[id] == 0 {
+		delete(ps.byName, ps.names[id])
+		ps.names[id] = ""
+		ps.free = append(ps.free, id)
+	}
+}
+
+// releaseGroup lets go of t's partition id.
+func (p *pool) releaseGroup(t *ticket) {
+	if t.groupHeld {
+		p.groups.release(t.group)
+		t.groupHeld = false
+	}
+}
 
 // waiting counts the tickets queued or searching.
 func (p *pool) waiting() int { return p.count }
@@ -55,13 +101,8 @@ func (p *pool) waiting() int { return p.count }
 func (p *pool) enqueue(t *ticket) {
 	if !t.inPool { // a ticket still in the order keeps its place, and so its key
 		key, group := p.rs.OrderKey(t.players)
-		t.key = key
-		if id, ok := p.groups[group]; ok {
-			t.group = id
-		} else {
-			t.group = int32(len(p.groups))
-			p.groups[group] = t.group
-		}
+		p.releaseGroup(t)
+		t.key, t.group, t.groupHeld = key, p.groups.hold(group), true
 	}
 	t.claimed = false
 	p.arrivals = append(p.arrivals, t)
@@ -152,6 +193,7 @@ func (p *pool) dropDeparted() {
 		if i, ok := p.find(t); ok && !gone[i] {
 			gone[i], any = true, true
 			t.inPool = false
+			p.releaseGroup(t)
 		}
 	}
 	clear(p.departed)
@@ -185,6 +227,9 @@ func (p *pool) mergeArrivals() []*ticket {
 	for _, t := range p.arrivals {
 		switch {
 		case t.status != StatusQueued && t.status != StatusSearching:
+			if !t.inPool {
+				p.releaseGroup(t) // ended before it entered the order
+			}
 			continue
 		case t.inPool:
 			t.claimed = false

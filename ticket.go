@@ -113,6 +113,8 @@ type ticket struct {
 	group    int32  // partition of the pool (interned string batchDistance value)
 	inPool   bool   // present in the pool order
 	claimed  bool   // taken by a potential match, or left the search, during this tick
+	// groupHeld: the ticket holds its partition id (see partitions).
+	groupHeld bool
 
 	key     float64 // position in the pool order (see RuleSet.chooseOrdering)
 	id      string
