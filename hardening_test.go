@@ -141,3 +141,23 @@ func TestBatchPartitionsAreReleased(t *testing.T) {
 	assert.Empty(t, h.m.pool.groups.byName)
 	assert.Len(t, h.m.pool.groups.free, len(h.m.pool.groups.names), "every id is free for reuse")
 }
+
+// Defect 5: ended tickets are bounded at every moment, not only at the next tick.
+func TestEndedTicketsBoundedWithoutTicks(t *testing.T) {
+	h := newHarness(t, "testdata/rulesets/gomoku.json", Config{}, WithMaxTickets(1000))
+	for i := range 20000 {
+		id := fmt.Sprintf("t%d", i)
+		h.start(id, gomoku("p", 1000))
+		require.NoError(t, h.m.StopMatchmaking(id))
+		if i%5000 == 0 {
+			h.drain()
+		}
+	}
+	h.m.mu.Lock()
+	defer h.m.mu.Unlock()
+	assert.LessOrEqual(t, len(h.m.tickets), 1000)
+	assert.LessOrEqual(t, cap(h.m.ended), 4096, "the queue of ended tickets stays proportional to its bound")
+	assert.LessOrEqual(t, len(h.m.pool.arrivals), 2048, "tickets that ended before any tick are not kept for it")
+	assert.NotNil(t, h.m.tickets["t19999"], "the newest ended tickets are kept")
+	assert.Nil(t, h.m.tickets["t0"])
+}

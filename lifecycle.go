@@ -180,4 +180,5 @@ func (m *Matchmaker) recordEndingLocked(now time.Time, t *ticket, reason, msg st
 		}
 	}
 	m.ended = append(m.ended, t)
+	m.forgetEndedLocked(now, false)
 }

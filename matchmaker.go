@@ -203,7 +203,8 @@ type Matchmaker struct {
 	eventSeq     uint64
 	outbox       []Event
 	logs         []logRecord
-	ended        []*ticket // ended tickets, in end order, for retention
+	ended        []*ticket // ended tickets, in end order, for retention, from endedHead on
+	endedHead    int
 	pending      map[string]*proposal
 	sessions     map[string]*session
 	sessionOf    map[string]*session // the game session each rostered player is in

@@ -105,6 +105,17 @@ func (p *pool) enqueue(t *ticket) {
 		t.key, t.group, t.groupHeld = key, p.groups.hold(group), true
 	}
 	t.claimed = false
+	if len(p.arrivals) > 2*p.count+1024 { // many left before any tick merged them
+		p.arrivals = slices.DeleteFunc(p.arrivals, func(a *ticket) bool {
+			if a.status == StatusQueued || a.status == StatusSearching {
+				return false
+			}
+			if !a.inPool {
+				p.releaseGroup(a)
+			}
+			return true
+		})
+	}
 	p.arrivals = append(p.arrivals, t)
 	p.count++
 	if t.bf != nil {

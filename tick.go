@@ -77,21 +77,30 @@ func (m *Matchmaker) noteStepsLocked(now time.Time, t *ticket) {
 	}
 }
 
-// purgeEndedLocked forgets tickets that ended longer ago than the retention period, and the
-// oldest beyond WithMaxTickets ended tickets.
-func (m *Matchmaker) purgeEndedLocked(now time.Time) {
-	cut := 0
-	for cut < len(m.ended) && (now.Sub(m.ended[cut].ending.at) >= m.opts.retention || len(m.ended)-cut > m.opts.maxTickets) {
-		t := m.ended[cut]
+// purgeEndedLocked forgets tickets that ended longer ago than the retention period.
+func (m *Matchmaker) purgeEndedLocked(now time.Time) { m.forgetEndedLocked(now, true) }
+
+// forgetEndedLocked forgets the oldest ended tickets beyond WithMaxTickets, and with byTime
+// those past the retention period. recordEndingLocked calls it too, so the bound holds at every
+// moment, not only at the next tick.
+func (m *Matchmaker) forgetEndedLocked(now time.Time, byTime bool) {
+	for m.endedHead < len(m.ended) {
+		t := m.ended[m.endedHead]
+		over := len(m.ended)-m.endedHead > m.opts.maxTickets
+		if !over && !(byTime && now.Sub(t.ending.at) >= m.opts.retention) {
+			break
+		}
 		if m.tickets[t.id] == t {
 			delete(m.tickets, t.id)
 		}
 		m.regions.release(t.players)
-		m.ended[cut] = nil
-		cut++
+		m.ended[m.endedHead] = nil
+		m.endedHead++
 	}
-	if cut > 0 {
-		m.ended = slices.Delete(m.ended, 0, cut)
+	if m.endedHead > 0 && m.endedHead*2 >= len(m.ended) { // keep the queue's array proportional
+		n := copy(m.ended, m.ended[m.endedHead:])
+		clear(m.ended[n:])
+		m.ended, m.endedHead = m.ended[:n], 0
 	}
 }
 
