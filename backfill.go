@@ -240,11 +240,17 @@ func (m *Matchmaker) newBackfill(now time.Time, s *session, id string, maxNew in
 	if old := s.backfill; old != nil && !old.status.Terminal() {
 		m.endTicketLocked(now, old, StatusCancelled, ReasonReplaced, "Replaced by a newer backfill request.")
 	}
-	if id == "" {
+	if auto && (m.pool.backfills >= m.opts.maxBackfills || m.pool.waiting() >= m.opts.maxTickets) {
+		m.log(slog.LevelWarn, "matchmaker: automatic backfill not started: at the backfill or ticket limit",
+			"gameSessionArn", s.arn, "maxBackfills", m.opts.maxBackfills, "maxTickets", m.opts.maxTickets)
+		return nil
+	}
+	switch {
+	case id != "":
+	case auto:
+		id = m.newPrefixedID("auto-backfill-")
+	default:
 		id = m.newID()
-		if auto {
-			id = "auto-backfill-" + id
-		}
 	}
 	t := &ticket{id: id, status: StatusQueued, session: s.arn,
 		players: slices.Clone(s.roster), bf: &backfill{session: s, maxNew: maxNew, auto: auto}}

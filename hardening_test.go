@@ -2,6 +2,7 @@ package matchmaker
 
 import (
 	"fmt"
+	"io"
 	"testing"
 	"time"
 
@@ -160,4 +161,52 @@ func TestEndedTicketsBoundedWithoutTicks(t *testing.T) {
 	assert.LessOrEqual(t, len(h.m.pool.arrivals), 2048, "tickets that ended before any tick are not kept for it")
 	assert.NotNil(t, h.m.tickets["t19999"], "the newest ended tickets are kept")
 	assert.Nil(t, h.m.tickets["t0"])
+}
+
+// Defect 6: automatic backfills respect WithMaxBackfills and leave room under WithMaxTickets.
+func TestAutomaticBackfillsRespectTheBackfillLimit(t *testing.T) {
+	h := newHarness(t, "testdata/rulesets/batch-mode-lobby.json",
+		Config{FlexMatchMode: WithQueue, BackfillMode: BackfillAutomatic}, WithMaxBackfills(2))
+	for i := range 6 { // six modes, six matches of two, each placed with two open slots
+		mode := Attributes{"mode": StringValue(fmt.Sprintf("mode-%d", i))}
+		h.start(fmt.Sprintf("a%d", i), Player{PlayerID: fmt.Sprintf("a%d", i), Attributes: mode})
+		h.start(fmt.Sprintf("b%d", i), Player{PlayerID: fmt.Sprintf("b%d", i), Attributes: mode})
+	}
+	h.tick(0)
+	st := h.m.Stats()
+	assert.Equal(t, uint64(6), st.Matches)
+	assert.LessOrEqual(t, st.Backfills, 2, "automatic backfills stop at WithMaxBackfills")
+	_, err := h.m.StartMatchmaking(StartMatchmakingInput{Players: []Player{{PlayerID: "late"}}})
+	assert.NoError(t, err)
+}
+
+// errReader is a random source that always fails.
+type errReader struct{}
+
+func (errReader) Read([]byte) (int, error) { return 0, fmt.Errorf("no entropy") }
+
+// zeroReader is a random source that always gives the same bytes.
+type zeroReader struct{}
+
+func (zeroReader) Read(b []byte) (int, error) { clear(b); return len(b), nil }
+
+// Defect 7: a generated ticket ID never equals a live or retained ticket's, whatever the random
+// source does.
+func TestGeneratedIDsNeverCollide(t *testing.T) {
+	for name, src := range map[string]io.Reader{"failing": errReader{}, "repeating": zeroReader{}} {
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t, "testdata/rulesets/gomoku.json", Config{}, WithRandom(src))
+			h.start("id-1", gomoku("caller", 1000)) // a caller's own ID, the fallback's first
+			h.start("00000000-0000-4000-8000-000000000000", gomoku("caller2", 9000))
+			ids := map[string]bool{}
+			for i := range 5 {
+				tk, err := h.m.StartMatchmaking(StartMatchmakingInput{Players: []Player{gomoku(fmt.Sprintf("p%d", i), 5000)}})
+				require.NoError(t, err)
+				assert.False(t, ids[tk.TicketID], "generated %s twice", tk.TicketID)
+				ids[tk.TicketID] = true
+			}
+			assert.Len(t, h.m.DescribeMatchmaking("id-1"), 1)
+			assert.Equal(t, "caller", h.m.DescribeMatchmaking("id-1")[0].Players[0].PlayerID, "the caller's ticket is intact")
+		})
+	}
 }

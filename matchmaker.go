@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"io"
 	"log/slog"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -200,6 +201,7 @@ type Matchmaker struct {
 	found        []found     // the tick's proposals, and their members
 	foundMembers []member
 	seq          uint64 // admission counter
+	idSeq        uint64 // fallback IDs when the random source fails
 	eventSeq     uint64
 	outbox       []Event
 	logs         []logRecord
@@ -416,14 +418,27 @@ func update[T any](m *Matchmaker, fn func(now time.Time) (T, error)) (T, error) 
 }
 
 // newID returns a UUID from the configured random source.
-func (m *Matchmaker) newID() string {
-	id, err := uuid.NewRandomFromReader(m.opts.random)
-	if err != nil {
-		// A failing random source is a broken host; fall back rather than lose the request.
-		m.seq++
-		return "id-" + itoa(int(m.seq))
+func (m *Matchmaker) newID() string { return m.newPrefixedID("") }
+
+// newPrefixedID returns prefix and a UUID from the configured random source, never the ID of a
+// live or retained ticket: a caller may have chosen the same ID, and a fixed random source
+// repeats. A source that fails or keeps repeating gets a counter instead, which always ends.
+func (m *Matchmaker) newPrefixedID(prefix string) string {
+	for range 4 {
+		u, err := uuid.NewRandomFromReader(m.opts.random)
+		if err != nil {
+			break // a failing random source is a broken host; fall back rather than lose the request
+		}
+		if id := prefix + u.String(); m.tickets[id] == nil {
+			return id
+		}
 	}
-	return id.String()
+	for {
+		m.idSeq++
+		if id := prefix + "id-" + strconv.FormatUint(m.idSeq, 10); m.tickets[id] == nil {
+			return id
+		}
+	}
 }
 
 // emit queues an event; it is delivered after the lock is released. Requires m.mu.
