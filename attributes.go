@@ -363,6 +363,7 @@ func validateNamed[V any](m map[string]V, path, noun string, maxEntries, maxName
 		if n := utf8.RuneCountInString(name); n < 1 || n > maxNameLen {
 			p.add(namePath, "%s name must be 1 to %d characters; got %d", noun, maxNameLen, n)
 		}
+		checkUTF8(namePath, noun+" name", name, p)
 		check(m[name], namePath, p)
 	}
 }
@@ -398,6 +399,15 @@ func (v Value) validate(path string, p *problems) {
 func checkStringLen(path, what, s string, p *problems) {
 	if n := utf8.RuneCountInString(s); n < 1 || n > maxStringLen {
 		p.add(path, "%s must be 1 to %d characters; got %d", what, maxStringLen, n)
+	}
+	checkUTF8(path, what, s, p)
+}
+
+// checkUTF8 refuses text that is not valid UTF-8: two different invalid strings would print
+// alike in JSON, so IDs and names must be text.
+func checkUTF8(path, what, s string, p *problems) {
+	if !utf8.ValidString(s) {
+		p.add(path, "%s is not valid UTF-8", what)
 	}
 }
 

@@ -23,6 +23,7 @@ package matchmaker
 import (
 	"cmp"
 	"log/slog"
+	"maps"
 	"slices"
 	"time"
 )
@@ -166,6 +167,7 @@ func (m *Matchmaker) startMatchBackfillLocked(now time.Time, in StartMatchBackfi
 	case len(in.GameSessionArn) > 256:
 		p.add("GameSessionArn", "is longer than 256 characters")
 	}
+	checkUTF8("GameSessionArn", "game session ARN", in.GameSessionArn, &p)
 	if len(in.Players) > MaxPlayersPerBackfill {
 		p.add("Players", "lists %d players; a backfill holds at most %d", len(in.Players), MaxPlayersPerBackfill)
 	}
@@ -231,8 +233,23 @@ func (m *Matchmaker) checkCapacity(roster []player, p *problems) {
 	}
 }
 
+// sameRoster reports whether two rosters list the same players on the same teams with the same
+// attributes and latencies, so a repeated StartMatchBackfill keeps the roster's version but a
+// changed attribute (a player's skill rose) replaces it.
 func sameRoster(a, b []player) bool {
-	return slices.EqualFunc(a, b, func(x, y player) bool { return x.ID == y.ID && x.Team == y.Team })
+	return slices.EqualFunc(a, b, samePlayer)
+}
+
+func samePlayer(x, y player) bool {
+	if x.ID != y.ID || x.Team != y.Team || !slices.Equal(x.Nums, y.Nums) || !slices.Equal(x.Lat, y.Lat) {
+		return false
+	}
+	if x.More == nil || y.More == nil {
+		return x.More == y.More
+	}
+	return slices.Equal(x.More.Strs, y.More.Strs) &&
+		slices.EqualFunc(x.More.Lists, y.More.Lists, slices.Equal) &&
+		slices.EqualFunc(x.More.Maps, y.More.Maps, maps.Equal)
 }
 
 // newBackfill creates the session's backfill ticket, replacing any active one. Requires m.mu.

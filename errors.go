@@ -31,8 +31,6 @@ var (
 	// ErrSlowSubscriber ends a Subscription whose consumer fell more than WithMaxSubscriberLag
 	// events behind across ticks. The consumer should resubscribe and re-read the state it needs.
 	ErrSlowSubscriber = errors.New("matchmaker: subscriber too slow, subscription ended")
-	// ErrStaleBackfill rejects a backfill proposal made against a roster that has since changed.
-	ErrStaleBackfill = errors.New("matchmaker: backfill roster changed")
 )
 
 // LimitError reports a request refused because it would exceed a configured bound. It matches

@@ -13,7 +13,8 @@ type Header struct {
 	Time time.Time
 }
 
-// Event is one of the event types of this package; the set is closed. Use a type switch.
+// Event is one of the event types of this package; the set is closed (a type that embeds Header
+// or one of the shared shapes is not an Event). Use a type switch.
 type Event interface {
 	header() *Header
 	// ticketList returns the tickets the event shows, sharing its storage; nil for
@@ -21,13 +22,18 @@ type Event interface {
 	ticketList() []EventTicket
 }
 
-func (e *MatchmakingSearching) ticketList() []EventTicket  { return e.Tickets }
-func (e *PotentialMatchCreated) ticketList() []EventTicket { return e.Tickets }
-func (e *AcceptMatch) ticketList() []EventTicket           { return e.Tickets }
-func (e *AcceptMatchCompleted) ticketList() []EventTicket  { return e.Tickets }
-func (e *MatchmakingSucceeded) ticketList() []EventTicket  { return e.Tickets }
-func (e *TicketEnded) ticketList() []EventTicket           { return e.Tickets }
-func (e *SessionEvent) ticketList() []EventTicket          { return nil }
+func (e *MatchmakingSearching) ticketList() []EventTicket   { return e.Tickets }
+func (e *PotentialMatchCreated) ticketList() []EventTicket  { return e.Tickets }
+func (e *AcceptMatch) ticketList() []EventTicket            { return e.Tickets }
+func (e *AcceptMatchCompleted) ticketList() []EventTicket   { return e.Tickets }
+func (e *MatchmakingSucceeded) ticketList() []EventTicket   { return e.Tickets }
+func (e *MatchmakingTimedOut) ticketList() []EventTicket    { return e.Tickets }
+func (e *MatchmakingCancelled) ticketList() []EventTicket   { return e.Tickets }
+func (e *MatchmakingFailed) ticketList() []EventTicket      { return e.Tickets }
+func (e *MatchmakingDataUpdated) ticketList() []EventTicket { return nil }
+func (e *BackfillFailed) ticketList() []EventTicket         { return nil }
+func (e *BackfillTimedOut) ticketList() []EventTicket       { return nil }
+func (e *BackfillCancelled) ticketList() []EventTicket      { return nil }
 
 func (h *Header) header() *Header { return h }
 

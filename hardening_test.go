@@ -3,6 +3,8 @@ package matchmaker
 import (
 	"fmt"
 	"io"
+	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -209,4 +211,116 @@ func TestGeneratedIDsNeverCollide(t *testing.T) {
 			assert.Equal(t, "caller", h.m.DescribeMatchmaking("id-1")[0].Players[0].PlayerID, "the caller's ticket is intact")
 		})
 	}
+}
+
+// Defect 9: a new StartMatchBackfill whose roster changed only in attributes replaces the
+// roster's attributes.
+func TestBackfillRosterAttributeChangesAreKept(t *testing.T) {
+	h := newHarness(t, "testdata/rulesets/gomoku.json", Config{})
+	start := func(score float64) {
+		_, err := h.m.StartMatchBackfill(StartMatchBackfillInput{GameSessionArn: "gs", Players: []Player{
+			{PlayerID: "r", Team: "red", Attributes: num("score", score)}}})
+		require.NoError(t, err)
+	}
+	start(1000)
+	v1, err := h.m.DescribeGameSession("gs")
+	require.NoError(t, err)
+	start(1000)
+	v2, _ := h.m.DescribeGameSession("gs")
+	assert.Equal(t, v1.Version, v2.Version, "an unchanged roster keeps its version")
+	start(1700) // the player's skill rose
+	v3, _ := h.m.DescribeGameSession("gs")
+	assert.Greater(t, v3.Version, v2.Version)
+	var red MatchTeam
+	for _, team := range v3.MatchmakerData.Teams {
+		if team.Name == "red" {
+			red = team
+		}
+	}
+	require.Len(t, red.Players, 1)
+	assert.EqualValues(t, 1700.0, red.Players[0].Attributes["score"].ValueAttribute)
+}
+
+// Defect 8: StopMatchBackfill reads a ticket under the lock, so it races with nothing (run with
+// -race) and refuses a matchmaking ticket whatever a tick does meanwhile.
+func TestStopMatchBackfillIsRaceFree(t *testing.T) {
+	h := newHarness(t, "testdata/rulesets/gomoku.json", Config{})
+	bf, err := h.m.StartMatchBackfill(StartMatchBackfillInput{GameSessionArn: "gs", Players: []Player{
+		{PlayerID: "r", Team: "red", Attributes: num("score", 1000)}}})
+	require.NoError(t, err)
+	for i := range 50 {
+		h.start(fmt.Sprintf("t%d", i), gomoku(fmt.Sprintf("p%d", i), 5000))
+	}
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		for i := range 50 {
+			_ = h.m.Tick(t0.Add(time.Duration(i) * time.Second))
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for i := range 50 {
+			err := h.m.StopMatchBackfill(fmt.Sprintf("t%d", i))
+			assert.ErrorIs(t, err, ErrInvalidState, "t%d is not a backfill ticket", i)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		assert.NoError(t, h.m.StopMatchBackfill(bf.TicketID))
+	}()
+	wg.Wait()
+}
+
+// Defect 10: the smaller ones.
+func TestRequestsAfterCloseAndInvalidText(t *testing.T) {
+	h := newHarness(t, "testdata/rulesets/gomoku.json", Config{})
+	_, err := h.m.StartMatchBackfill(StartMatchBackfillInput{GameSessionArn: "gs", Players: []Player{
+		{PlayerID: "r", Team: "red", Attributes: num("score", 1000)}}})
+	require.NoError(t, err)
+
+	_, err = h.m.StartMatchmaking(StartMatchmakingInput{Players: []Player{gomoku("bad\xff", 1000)}})
+	var ve *ValidationError
+	require.ErrorAs(t, err, &ve, "invalid UTF-8 in a player ID")
+	assert.Equal(t, "Players[0].PlayerId", ve.Problems[0].Path)
+	_, err = h.m.StartMatchBackfill(StartMatchBackfillInput{GameSessionArn: "gs\xfe", Players: nil})
+	require.ErrorAs(t, err, &ve, "invalid UTF-8 in a session ARN")
+	_, err = h.m.StartMatchmaking(StartMatchmakingInput{Players: []Player{latPlayer("p", Latencies{"eu\xff": 10})}})
+	require.ErrorAs(t, err, &ve, "invalid UTF-8 in a region name")
+
+	require.NoError(t, h.m.Close())
+	assert.ErrorIs(t, h.m.EndGameSession("gs"), ErrClosed)
+	assert.ErrorIs(t, h.m.RemovePlayers("gs", "r"), ErrClosed)
+	assert.ErrorIs(t, h.m.StopMatchBackfill("x"), ErrClosed)
+	_, err = h.m.AcknowledgeBackfill("x")
+	assert.ErrorIs(t, err, ErrClosed)
+	gs, err := h.m.DescribeGameSession("gs")
+	require.NoError(t, err, "reading a closed Matchmaker's state still works")
+	assert.Empty(t, gs.BackfillTicketID, "Close ended the backfill")
+}
+
+// Defect 10: times outside what a Matchmaker can hold are clamped, so start times and timeouts
+// stay meaningful at the zero time and near the end of the range.
+func TestTimesAreClampedIntoTheRange(t *testing.T) {
+	h := newHarness(t, "testdata/rulesets/gomoku.json", Config{RequestTimeout: time.Minute})
+	h.clock.now = time.Time{}
+	h.start("zero", gomoku("pz", 1000))
+	assert.Equal(t, epoch, h.m.DescribeMatchmaking("zero")[0].StartTime, "the zero time is clamped, not 1754")
+
+	far := latest.Add(-time.Minute)
+	h.clock.now = far
+	h.start("far", gomoku("pf", 9000))
+	require.NoError(t, h.m.Tick(far))
+	require.NoError(t, h.m.Tick(far.Add(100*365*24*time.Hour))) // past 2262: clamped to the last time
+	assert.Equal(t, StatusTimedOut, h.status("far"), "a ticket near the end of the range still times out")
+}
+
+// Defect 10: Event is a closed set: embedding Header does not make a type an Event.
+func TestEventIsAClosedSet(t *testing.T) {
+	event := reflect.TypeFor[Event]()
+	assert.False(t, reflect.TypeFor[*struct{ Header }]().Implements(event))
+	assert.False(t, reflect.TypeFor[*struct{ TicketEnded }]().Implements(event))
+	assert.False(t, reflect.TypeFor[*struct{ SessionEvent }]().Implements(event))
+	assert.True(t, reflect.TypeFor[*MatchmakingCancelled]().Implements(event))
 }

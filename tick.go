@@ -118,13 +118,26 @@ func (m *Matchmaker) activeTickets() []*ticket {
 
 // ---- time
 
-// epoch is the provisional time of a Matchmaker that has none yet (see requestTimeLocked).
-var epoch = time.Unix(0, 0).UTC()
+// epoch is the provisional time of a Matchmaker that has none yet (see requestTimeLocked), and
+// the earliest time a Matchmaker uses; latest is the last. Times are kept as Unix nanoseconds,
+// which span 1678 to 2262, so a clock outside [epoch, latest] (the zero time.Time, say) is
+// clamped into it and a deadline 12 hours on still fits.
+var (
+	epoch  = time.Unix(0, 0).UTC()
+	latest = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+)
 
-// advanceLocked moves the Matchmaker's time forward to t, never back, and returns it. The
+// advanceLocked moves the Matchmaker's time forward to t (clamped to [epoch, latest]), never
+// back, and returns it. The
 // first real time a Matchmaker without one sees re-dates everything it did on the provisional
 // epoch. Requires m.mu.
 func (m *Matchmaker) advanceLocked(t time.Time) time.Time {
+	switch {
+	case t.Before(epoch):
+		t = epoch
+	case t.After(latest):
+		t = latest
+	}
 	if m.provisional {
 		m.redateLocked(t.Sub(m.now))
 		m.provisional = false

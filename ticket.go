@@ -154,6 +154,7 @@ func resolvePlayer(rs *ruleset.RuleSet, path string, in Player, reg *regions, ba
 	case utf8.RuneCountInString(in.PlayerID) > maxPlayerIDLength:
 		p.add(path+".PlayerId", "is longer than %d characters", maxPlayerIDLength)
 	}
+	checkUTF8(path+".PlayerId", "player ID", in.PlayerID, p)
 	in.Attributes.validate(path+".PlayerAttributes", p)
 	in.LatencyInMs.validate(path+".LatencyInMs", p)
 	if backfill {
