@@ -324,3 +324,47 @@ func TestEventIsAClosedSet(t *testing.T) {
 	assert.False(t, reflect.TypeFor[*struct{ SessionEvent }]().Implements(event))
 	assert.True(t, reflect.TypeFor[*MatchmakingCancelled]().Implements(event))
 }
+
+// compoundTower is a rule set whose compound rules each refer eight times to the one before,
+// levels deep: 8^levels rule visits without sharing.
+func compoundTower(levels int) string {
+	rules := `{"name":"C0","type":"comparison","measurements":["teams[*].players.attributes[score]"],"referenceValue":0,"operation":">"}`
+	for i := 1; i <= levels; i++ {
+		c := fmt.Sprintf("C%d", i-1)
+		rules += fmt.Sprintf(`,{"name":"C%d","type":"compound","statement":"and(%s,%s,%s,%s,%s,%s,%s,%s)"}`, i, c, c, c, c, c, c, c, c)
+	}
+	return `{"ruleLanguageVersion":"1.0","playerAttributes":[{"name":"score","type":"number","default":1000}],
+	  "teams":[{"name":"red","minPlayers":1,"maxPlayers":1},{"name":"blue","minPlayers":1,"maxPlayers":1}],
+	  "rules":[` + rules + `]}`
+}
+
+// Defect 2: a rule referred to by several compound statements is evaluated once per potential
+// match, so 12 levels of and(C x 8) cost a few hundred visits, not 8^12; deeper chains are
+// refused when the rule set is parsed.
+func TestCompoundRulesAreEvaluatedOnce(t *testing.T) {
+	src := compoundTower(12)
+	require.Less(t, len(src), 2048)
+	rs, err := ParseRuleSet([]byte(src))
+	require.NoError(t, err)
+	m, err := New(Config{RuleSet: rs})
+	require.NoError(t, err)
+	defer m.Close()
+	for i := range 2 {
+		_, err := m.StartMatchmaking(StartMatchmakingInput{Players: []Player{gomoku(fmt.Sprintf("p%d", i), 1000)}})
+		require.NoError(t, err)
+	}
+	done := make(chan struct{})
+	go func() { _ = m.Tick(t0); close(done) }()
+	select {
+	case <-done: // it used to run for hours
+	case <-time.After(30 * time.Second):
+		t.Fatal("a tick of two tickets did not finish")
+	}
+	assert.Equal(t, uint64(1), m.Stats().Matches)
+
+	_, err = ParseRuleSet([]byte(compoundTower(17)))
+	var ve *ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "rules[17].statement", ve.Problems[0].Path)
+	assert.Contains(t, ve.Problems[0].Message, "17 levels deep; at most 16")
+}

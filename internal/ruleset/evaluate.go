@@ -107,11 +107,17 @@ type Checker struct {
 	refSets [][]string
 	common  []string
 	failed  *rule // the rule that failed the last check, if any
+	// memo holds each rule's verdict in the current evaluation (memoGen[i] == gen), so a rule
+	// that several compound statements refer to is evaluated once: nested compounds cost the
+	// sum of their sizes, not the product.
+	memo    []Verdict
+	memoGen []uint32
+	gen     uint32
 }
 
 // NewChecker returns a Checker for rs, with the parameters in force at age 0.
 func NewChecker(rs *RuleSet) *Checker {
-	c := &Checker{rs: rs, env: env{rs: rs}}
+	c := &Checker{rs: rs, env: env{rs: rs}, memo: make([]Verdict, len(rs.rules)), memoGen: make([]uint32, len(rs.rules))}
 	c.At(0)
 	return c
 }
@@ -154,7 +160,7 @@ func (c *Checker) Full(m Match) bool {
 // partial mode a rule that cannot be decided yet passes; in final mode it fails.
 func (c *Checker) Check(m Match, final bool) bool {
 	c.failed = nil
-	c.env.m = m
+	c.begin(m)
 	for _, r := range c.rs.checks {
 		v := c.rule(r, final)
 		if v == Fail || final && v != Pass {
@@ -169,7 +175,7 @@ func (c *Checker) Check(m Match, final bool) bool {
 // mode.
 func (c *Checker) LargeRulesOK(m Match) bool {
 	c.failed = nil
-	c.env.m = m
+	c.begin(m)
 	for _, r := range c.rs.checks {
 		if c.rule(r, false) == Fail {
 			c.failed = r
@@ -181,11 +187,30 @@ func (c *Checker) LargeRulesOK(m Match) bool {
 
 // Rule evaluates the rule at index idx alone, for tests and explanations.
 func (c *Checker) Rule(m Match, idx int, final bool) Verdict {
-	c.env.m = m
+	c.begin(m)
 	return c.rule(c.rs.rules[idx], final)
 }
 
+// begin starts one evaluation of m: earlier verdicts no longer apply.
+func (c *Checker) begin(m Match) {
+	c.env.m = m
+	if c.gen++; c.gen == 0 { // wrapped: forget every generation
+		clear(c.memoGen)
+		c.gen = 1
+	}
+}
+
+// rule returns r's verdict, evaluating it at most once per evaluation.
 func (c *Checker) rule(r *rule, final bool) Verdict {
+	if c.memoGen[r.index] == c.gen {
+		return c.memo[r.index]
+	}
+	v := c.evalRule(r, final)
+	c.memo[r.index], c.memoGen[r.index] = v, c.gen
+	return v
+}
+
+func (c *Checker) evalRule(r *rule, final bool) Verdict {
 	if c.rs.large && r.typ != RuleLatency && r.typ != RuleBatchDistance {
 		return Pass
 	}

@@ -220,6 +220,7 @@ func (rs *RuleSet) compileRule(o *obj, r *rule, earlier map[string]*rule, p *pro
 			} else {
 				r.stmt = node
 				node.markOperands()
+				rs.checkCompoundCost(o.at("statement"), r, p)
 			}
 		}
 	}
@@ -367,7 +368,41 @@ type cnode struct {
 	args []*cnode
 }
 
-const maxCompoundDepth = 32
+// Bounds on compound statements. A statement nests at most maxCompoundDepth operators; a
+// compound rule refers, through compound rules it names, at most maxCompoundChain levels deep;
+// and a rule set's statements hold at most maxCompoundNodes operators and operands in all.
+// Evaluation visits each rule once per potential match (Checker.rule), so these bound its cost
+// to the rule set's size; they are far above any published rule set.
+const (
+	maxCompoundDepth = 32
+	maxCompoundChain = 16
+	maxCompoundNodes = 4096
+)
+
+// checkCompoundCost refuses a compound rule beyond the bounds above.
+func (rs *RuleSet) checkCompoundCost(path string, r *rule, p *problems) {
+	var walk func(n *cnode) (nodes, chain int)
+	walk = func(n *cnode) (nodes, chain int) {
+		if n.rule != nil {
+			return 1, n.rule.chain
+		}
+		nodes = 1
+		for _, a := range n.args {
+			k, c := walk(a)
+			nodes, chain = nodes+k, max(chain, c)
+		}
+		return nodes, chain
+	}
+	nodes, chain := walk(r.stmt)
+	r.chain = chain + 1
+	rs.compoundNodes += nodes
+	switch {
+	case r.chain > maxCompoundChain:
+		p.add(path, "refers to compound rules %d levels deep; at most %d are allowed", r.chain, maxCompoundChain)
+	case rs.compoundNodes > maxCompoundNodes:
+		p.add(path, "compound statements hold %d operators and rules in all; at most %d are allowed", rs.compoundNodes, maxCompoundNodes)
+	}
+}
 
 // parseCompound parses a statement such as "or(and(A, B), not(C))". Operands must be rules
 // defined earlier in the rule set; batchDistance and sort rules cannot be operands.

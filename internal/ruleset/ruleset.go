@@ -56,25 +56,26 @@ type Value struct {
 
 // RuleSet is a compiled rule set. It is immutable and safe for concurrent use.
 type RuleSet struct {
-	name       string
-	attrs      []attrDecl
-	attrIndex  map[string]int
-	slotCount  [4]int // attributes per storage kind: number, string, string list, map
-	teamDefs   []teamDef
-	teams      []teamSlot
-	rules      []*rule
-	sorts      []*rule // absoluteSort and distanceSort, in rule-set order
-	checks     []*rule // rules evaluated directly: not sorts, not compound operands
-	batches    []*rule // batchDistance rules
-	latency    []*rule
-	expansions []expansion
-	base       []param // parameter values before any expansion
-	algo       algorithm
-	large      bool
-	maxPlayers int
-	scope      expr.Scope
-	orderAttr  int // numeric attribute that orders the pool, or -1
-	groupAttr  int // string attribute whose value partitions the pool (string batchDistance), or -1
+	name          string
+	attrs         []attrDecl
+	attrIndex     map[string]int
+	slotCount     [4]int // attributes per storage kind: number, string, string list, map
+	teamDefs      []teamDef
+	teams         []teamSlot
+	rules         []*rule
+	sorts         []*rule // absoluteSort and distanceSort, in rule-set order
+	checks        []*rule // rules evaluated directly: not sorts, not compound operands
+	batches       []*rule // batchDistance rules
+	latency       []*rule
+	expansions    []expansion
+	base          []param // parameter values before any expansion
+	algo          algorithm
+	large         bool
+	maxPlayers    int
+	scope         expr.Scope
+	orderAttr     int // numeric attribute that orders the pool, or -1
+	compoundNodes int // operators and operands in all compound statements
+	groupAttr     int // string attribute whose value partitions the pool (string batchDistance), or -1
 }
 
 // Problem is one problem found in a rule set: a JSON path such as "rules[2].maxDistance" and
@@ -188,6 +189,7 @@ type rule struct {
 	batchAttr int
 
 	stmt       *cnode
+	chain      int // compound: 1 + the deepest chain of compound rules it names
 	operand    bool
 	deferCount bool
 }
