@@ -190,13 +190,32 @@
 //
 // # Limits
 //
-// Every resource is bounded and exceeding a bound is an error, not a slowdown: tickets
-// ([WithMaxTickets]), backfills ([WithMaxBackfills]), game sessions ([WithMaxGameSessions]),
-// subscribers ([WithMaxSubscribers]) and each one's lag ([WithMaxSubscriberLag]; its queue holds
-// at most that plus one tick's events), ended tickets kept for DescribeMatchmaking (at most
-// WithMaxTickets, for [WithTicketRetention]), distinct latency region names (4,096), rule-set size (65,535 bytes) and counts of rules, expansions and steps, and FlexMatch's request
-// limits (10 players per ticket, 199 per backfill, 10 attributes per player, 100 strings per
-// list, 10 map entries, 100-character strings).
+// Every resource is bounded at every moment, and exceeding a bound is an error, not a slowdown.
+// The bounds and their defaults:
+//   - Active tickets, players' and backfill: [WithMaxTickets], 1,048,576; StartMatchmaking
+//     beyond it fails with a [*LimitError].
+//   - Active backfill tickets: [WithMaxBackfills], 65,536, automatic ones included (a session
+//     placed at the limit gets no automatic backfill, and a warning is logged).
+//   - Game sessions remembered: [WithMaxGameSessions], 65,536; at the bound the oldest session
+//     without an active backfill is forgotten.
+//   - Ended tickets kept for DescribeMatchmaking: for [WithTicketRetention] (10 minutes) and at
+//     most WithMaxTickets of them; the oldest is forgotten as soon as another ends, ticking or not.
+//   - Subscribers: [WithMaxSubscribers], 1,024; each one's lag: [WithMaxSubscriberLag], 65,536
+//     events (its queue holds at most that plus one tick's events).
+//   - Latency region names in use at once (held by the tickets and game sessions whose players
+//     name them, released when those are forgotten): 4,096. Partitions of a string
+//     batchDistance attribute: one per value some waiting ticket carries, released with it.
+//   - Search window: [WithSearchWindow]. Timers: at most about twice the waiting tickets.
+//   - Rule sets: 65,535 bytes, 256 rules, 256 expansions of 64 steps, 256 attributes, 200
+//     players per match, expressions of 4,096 bytes nesting 32 deep, JSON nesting 64 deep,
+//     compound statements nesting 32 deep, compound rules referring through at most 16 levels of
+//     compound rules, and 4,096 operators and operands across all statements. Each rule is
+//     evaluated at most once per potential match, so a rule set's cost is bounded by its size.
+//   - Requests, FlexMatch's limits: 10 players per ticket, 199 per backfill, 10 attributes per
+//     player, 100 strings per list, 10 map entries, 100-character strings, 128-character ticket
+//     IDs, 1,024-character player IDs, 64 regions per player; text must be valid UTF-8.
+//   - Time: a Matchmaker's time stays within 1970 to 2200 (Unix nanoseconds span 1678 to 2262);
+//     a clock outside is clamped into it.
 //
 // # Where FlexMatch is unspecified
 //
