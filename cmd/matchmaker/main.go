@@ -8,6 +8,25 @@
 //	matchmaker simulate [flags]      simulate a population and print a report
 //
 // Exit status: 0 success, 1 invalid input, 2 usage error.
+//
+// # Limits
+//
+// Every input is bounded, so that no file can overflow the clock (a time.Duration holds about
+// 292 years), exhaust memory or keep the command running for hours:
+//
+//   - A scenario file has at most 16 MiB, and a rule-set file at most 65535 bytes, FlexMatch's
+//     limit; neither is read past its limit, so a device such as /dev/zero is refused at once. A
+//     rule set that a scenario names must be a regular file (not a directory, device or pipe).
+//   - A scenario has at most 100,000 steps, and no array or object in it more than 100,000
+//     elements; nesting is at most 64 levels deep.
+//   - tickSeconds lies between 0.001 and 31,536,000 (365 days); until, every step's at and every
+//     ...Seconds configuration field between 0 and 31,536,000; a replay has at most 10,000,000
+//     ticks (until / tickSeconds + 1); configuration.name has at most 128 characters.
+//
+// A scenario is checked whole before anything runs. Every problem names the field as the file
+// spells it, such as steps[12].at or configuration.requestTimeoutSeconds: duplicate keys,
+// unknown keys (with the nearest known one), values of the wrong kind, fractions where an
+// integer belongs, and the library's complaints about the configuration alike.
 package main
 
 // This file holds the entry point and the dispatch to each command.

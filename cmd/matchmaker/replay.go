@@ -34,9 +34,24 @@ gameSessionArn and backfillTicketId; MatchmakingDataUpdated adds matchmakerData.
 when they apply: seq, acceptanceRequired, acceptanceTimeoutSeconds, acceptance, region,
 ruleEvaluationMetrics, and accepted on players in acceptance events.
 
-Exit status 1 for a scenario that cannot be read or is invalid (bad JSON, unknown keys or step
-kinds, a bad rule set or configuration, a step after the last tick), and for an event stream cut
-off before the end; nothing is printed for an invalid scenario.
+Limits, so that no scenario can overflow the clock, exhaust memory or run for hours:
+  the scenario file               at most 16 MiB (16777216 bytes)
+  a rule-set file it names        a regular file of at most 65535 bytes (FlexMatch's limit)
+  steps, and any list or object   at most 100000 elements
+  nesting                         at most 64 levels
+  tickSeconds                     from 0.001 to 31536000 (default 1)
+  until, each step's at, and each configuration ...Seconds field
+                                  from 0 to 31536000 (365 days)
+  ticks (until / tickSeconds + 1) at most 10000000
+  configuration.name              at most 128 characters
+The library checks the rest of the configuration (requestTimeoutSeconds from 1 to 43200, for
+instance) and each request when its step runs.
+
+Exit status 1 for a scenario that cannot be read or is invalid (bad JSON, duplicate or unknown
+keys, unknown step kinds, a value of the wrong kind or out of bounds, a bad rule set or
+configuration, a step after the last tick), and for an event stream cut off before the end;
+nothing is printed for an invalid scenario, and every problem names the field as the file
+spells it: tickSeconds, steps[12].at, configuration.requestTimeoutSeconds.
 `
 
 // scenarioStart is time zero of every replay: any fixed instant gives the same output.
@@ -79,12 +94,9 @@ func replay(sc *scenario, w io.Writer) error {
 		matchmaker.WithClock(clock),
 		matchmaker.WithRandom(rand.NewChaCha8(scenarioSeed)))
 	if err != nil {
-		return &prefixedError{prefix: "configuration", err: err}
+		return configError(err) // loadScenario has checked the configuration already
 	}
 	defer m.Close()
-	if err := sc.checkLength(); err != nil {
-		return err
-	}
 	sub, err := m.Subscribe()
 	if err != nil {
 		return err

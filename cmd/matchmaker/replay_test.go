@@ -251,26 +251,57 @@ func TestRunIsDeterministic(t *testing.T) {
 	}
 }
 
+// TestRunRefusesInvalidScenarios runs every file of testdata/scenarios/invalid: each must fail
+// with exit status 1, print nothing on stdout, and name the field at fault as the file spells
+// it. A new file there needs its expected message here.
 func TestRunRefusesInvalidScenarios(t *testing.T) {
 	cases := map[string]string{
-		"bad-json.json":                  "not a valid scenario",
-		"unknown-step.json":              `steps[0]: unknown step kind "JoinMatch"`,
-		"unknown-key.json":               `not a valid scenario: json: unknown field "tickRate"`,
-		"unknown-configuration-key.json": `configuration: json: unknown field "timeoutSeconds"`,
-		"bad-configuration.json":         "configuration: RequestTimeout: must be between",
+		"bad-json.json":                  "steps: not valid JSON: unexpected end of input",
+		"unknown-step.json":              `steps[0]: unknown step kind "JoinMatch"; want one of AcceptMatch, `,
+		"unknown-key.json":               `tickRate: unknown key "tickRate"; the keys are ruleSet, configuration, tickSeconds, until, steps`,
+		"unknown-configuration-key.json": `configuration.timeoutSeconds: unknown key "timeoutSeconds"; the keys are name, requestTimeoutSeconds, `,
+		"bad-configuration.json":         "configuration.requestTimeoutSeconds: must be between 1s and 12h0m0s, got ",
 		"bad-ruleset.json":               "../../testdata/rulesets/invalid/negative-distance.json: rules[0].maxDistance: must not be negative",
 		"bad-inline-ruleset.json":        "ruleSet: teams[0].minPlayers: ",
-		"missing-ruleset.json":           "ruleSet: open ",
-		"bad-step-payload.json":          `steps[0].StartMatchmaking: json: unknown field "Skill"`,
-		"two-requests-in-step.json":      "steps[0]: must hold exactly one request",
+		"missing-ruleset.json":           "ruleSet: ../../testdata/scenarios/invalid/no-such-rules.json: no such file or directory",
+		"bad-step-payload.json":          `steps[0].StartMatchmaking.Players[0].Skill: unknown key "Skill"; the keys are PlayerId, `,
+		"two-requests-in-step.json":      `steps[0]: must hold exactly one request besides "at" (one of AcceptMatch, `,
+
+		// Issue 8, defect 11: numbers that overflowed the clock, or gave misleading messages.
+		"tick-overflow.json":    "tickSeconds: must be a number of seconds from 0.001 to 31536000, got 1e12",
+		"until-overflow.json":   "until: must be a number of seconds from 0 to 31536000, got 1e300",
+		"step-at-overflow.json": "steps[1].at: must be a number of seconds from 0 to 31536000, got 1e300",
+		"too-many-ticks.json":   "until: 86400 s at tickSeconds 0.001 is 86400001 ticks; at most 10000000 are allowed",
+		"timeout-overflow.json": "configuration.requestTimeoutSeconds: must be a number of seconds from 0 to 31536000, got 1e300",
+		// The library's complaints about the configuration, in the file's names.
+		"expansion-after-timeout.json":       "ruleSet.expansions[0]: waits 30s, longer than configuration.requestTimeoutSeconds 5s",
+		"automatic-backfill-standalone.json": "configuration.backfillMode: AUTOMATIC needs configuration.flexMatchMode WITH_QUEUE",
+		"long-name.json":                     "configuration.name: is 129 characters; at most 128 are allowed",
+		// Hostile or mistaken JSON.
+		"fractional-integer.json":   "steps[0].StartMatchBackfill.MaxNewPlayers: must be an integer, written without a fraction or exponent, got 1.5",
+		"duplicate-key.json":        `steps[0].at: duplicate key "at"`,
+		"step-without-request.json": `steps[0]: must hold exactly one request besides "at" (one of AcceptMatch, `,
+		"misspelt-key.json":         `tickSecond: unknown key "tickSecond" (did you mean "tickSeconds"?)`,
+		"misspelt-step-kind.json":   `steps[0]: unknown step kind "StopMatchmakin" (did you mean "StopMatchmaking"?)`,
+		"ruleset-directory.json":    "ruleSet: ../../testdata/scenarios/invalid: is a directory, not a file",
+		"null-step.json":            `steps[0]: must be an object with "at" and one request, got null`,
+		"wrong-kind.json":           "tickSeconds: must be a number, got a string",
+		"trailing-data.json":        "unexpected data after the JSON value (line 1, column ",
 	}
-	for name, want := range cases {
+	files, err := filepath.Glob(scenarios + "invalid/*.json")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, file := range files {
+		name := filepath.Base(file)
 		t.Run(name, func(t *testing.T) {
-			file := scenarios + "invalid/" + name
+			want, ok := cases[name]
+			require.True(t, ok, "testdata/scenarios/invalid/%s has no expected message in this test", name)
 			status, stdout, stderr := runCLI("run", file)
 			assert.Equal(t, exitInvalid, status)
 			assert.Empty(t, stdout, "nothing runs before the scenario is checked")
 			assert.Contains(t, stderr, file+": "+want)
+			assert.NotRegexp(t, `json: (unknown field|cannot unmarshal)|Go struct field`, stderr,
+				"messages name the file's fields, not encoding/json's view of Go types")
 		})
 	}
 	status, _, stderr := runCLI("run", scenarios+"no-such-scenario.json")

@@ -1,44 +1,33 @@
 package main
 
 // This file holds the scenario file format of the run command (DESIGN.md section 6) and its
-// strict loading: unknown keys, unknown step kinds and bad rule sets are refused before anything
-// runs.
+// strict loading: unknown keys, unknown step kinds, values out of bounds and bad rule sets or
+// configurations are refused, each with the JSON path of the field, before anything runs.
 
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"maps"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/seed-04d22514/matchmaker"
+	"github.com/seed-04d22514/matchmaker/internal/ruleset"
 )
 
-// scenarioFile is a scenario as written on disk.
+// scenarioFile is a scenario as written on disk. Times are read as json.Number so that each is
+// checked against its bounds before it is used.
 type scenarioFile struct {
 	RuleSet       json.RawMessage   `json:"ruleSet"`
-	Configuration json.RawMessage   `json:"configuration"`
-	TickSeconds   *float64          `json:"tickSeconds"`
-	Until         *float64          `json:"until"`
+	Configuration *configuration    `json:"configuration"`
+	TickSeconds   *json.Number      `json:"tickSeconds"`
+	Until         *json.Number      `json:"until"`
 	Steps         []json.RawMessage `json:"steps"`
-}
-
-// configuration holds FlexMatch's CreateMatchmakingConfiguration fields, all optional.
-type configuration struct {
-	Name                              string  `json:"name"`
-	RequestTimeoutSeconds             float64 `json:"requestTimeoutSeconds"`
-	AcceptanceRequired                bool    `json:"acceptanceRequired"`
-	AcceptanceTimeoutSeconds          float64 `json:"acceptanceTimeoutSeconds"`
-	BackfillMode                      string  `json:"backfillMode"`
-	FlexMatchMode                     string  `json:"flexMatchMode"`
-	BackfillAcknowledgeTimeoutSeconds float64 `json:"backfillAcknowledgeTimeoutSeconds"`
-	AdditionalPlayerCount             int     `json:"additionalPlayerCount"`
-	CustomEventData                   string  `json:"customEventData"`
 }
 
 // scenario is a loaded scenario, ready to replay.
@@ -57,8 +46,8 @@ type step struct {
 	apply func(m *matchmaker.Matchmaker) error
 }
 
-// stepKinds decodes each kind of step's payload into the call it makes.
-var stepKinds = map[string]func(payload []byte) (func(*matchmaker.Matchmaker) error, error){
+// stepKinds decodes each kind of step's payload, found at path, into the call it makes.
+var stepKinds = map[string]func(payload []byte, path string) (func(*matchmaker.Matchmaker) error, error){
 	"StartMatchmaking": request(func(m *matchmaker.Matchmaker, in matchmaker.StartMatchmakingInput) error {
 		_, err := m.StartMatchmaking(in)
 		return err
@@ -82,15 +71,23 @@ var stepKinds = map[string]func(payload []byte) (func(*matchmaker.Matchmaker) er
 	}),
 }
 
-// request returns a decoder of one kind of step: it reads the payload strictly into a T and
-// returns the call that makes the request.
-func request[T any](call func(*matchmaker.Matchmaker, T) error) func([]byte) (func(*matchmaker.Matchmaker) error, error) {
-	return func(payload []byte) (func(*matchmaker.Matchmaker) error, error) {
+// request returns a decoder of one kind of step: it checks the payload strictly against T and
+// returns the call that makes the request. The call decodes the payload again when the step
+// runs: a step waiting its turn holds its text, about a tenth of the memory of a decoded
+// request.
+func request[T any](call func(*matchmaker.Matchmaker, T) error) func([]byte, string) (func(*matchmaker.Matchmaker) error, error) {
+	return func(payload []byte, path string) (func(*matchmaker.Matchmaker) error, error) {
 		var in T
-		if err := decodeStrict(payload, &in); err != nil {
+		if err := decodeStrict(payload, path, &in); err != nil {
 			return nil, err
 		}
-		return func(m *matchmaker.Matchmaker) error { return call(m, in) }, nil
+		return func(m *matchmaker.Matchmaker) error {
+			var in T
+			if err := json.Unmarshal(payload, &in); err != nil {
+				return err // checked by decodeStrict already
+			}
+			return call(m, in)
+		}, nil
 	}
 }
 
@@ -112,32 +109,42 @@ type addPlayersInput struct {
 	Players        []matchmaker.Player `json:"Players"`
 }
 
-// loadScenario reads and checks a scenario file.
+// loadScenario reads and checks a scenario file: everything is checked, within the bounds of
+// limits.go, before anything runs.
 func loadScenario(path string) (*scenario, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, unwrapPathError(err)
-	}
-	var f scenarioFile
-	if err := decodeStrict(data, &f); err != nil {
-		return nil, fmt.Errorf("not a valid scenario: %w", err)
-	}
-	var conf configuration
-	if f.Configuration != nil {
-		if err := decodeStrict(f.Configuration, &conf); err != nil {
-			return nil, fmt.Errorf("configuration: %w", err)
-		}
-	}
-	rs, err := loadRuleSet(f.RuleSet, filepath.Dir(path))
+	data, err := readInput(path, maxScenarioBytes, "a scenario")
 	if err != nil {
 		return nil, err
 	}
-	sc := &scenario{config: conf.toConfig(rs), tick: 1}
+	return parseScenario(data, filepath.Dir(path))
+}
+
+// parseScenario checks and loads the scenario data; a rule-set path in it is relative to dir.
+func parseScenario(data []byte, dir string) (*scenario, error) {
+	var f scenarioFile
+	if err := decodeStrict(data, "", &f); err != nil {
+		return nil, err
+	}
+	rs, err := loadRuleSet(f.RuleSet, dir)
+	if err != nil {
+		return nil, err
+	}
+	var conf configuration
+	if f.Configuration != nil {
+		conf = *f.Configuration
+	}
+	cfg, err := conf.toConfig(rs)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkConfig(cfg); err != nil {
+		return nil, err
+	}
+	sc := &scenario{config: cfg, tick: 1, steps: make([]step, 0, len(f.Steps))}
 	if f.TickSeconds != nil {
-		if !(*f.TickSeconds > 0) || math.IsInf(*f.TickSeconds, 0) {
-			return nil, fmt.Errorf("tickSeconds: must be a positive number, got %v", *f.TickSeconds)
+		if sc.tick, err = parseSeconds("tickSeconds", *f.TickSeconds, minTickSeconds, maxSeconds); err != nil {
+			return nil, err
 		}
-		sc.tick = *f.TickSeconds
 	}
 	for i, raw := range f.Steps {
 		s, err := parseStep(i, raw)
@@ -145,16 +152,10 @@ func loadScenario(path string) (*scenario, error) {
 			return nil, err
 		}
 		sc.steps = append(sc.steps, s)
+		f.Steps[i] = nil // the step holds a copy of its payload
 	}
-	sc.until = sc.defaultUntil()
-	if f.Until != nil {
-		if *f.Until < 0 || math.IsInf(*f.Until, 0) {
-			return nil, fmt.Errorf("until: must be a number of seconds, at least 0, got %v", *f.Until)
-		}
-		sc.until = *f.Until
-	}
-	if last := sc.lastStep(); last != nil && !sc.due(*last, sc.tickCount()-1) {
-		return nil, fmt.Errorf("steps[%d]: at %v is after the last tick (%v); raise until", last.index, last.at, sc.lastTick())
+	if err := sc.setUntil(f.Until); err != nil {
+		return nil, err
 	}
 	return sc, nil
 }
@@ -165,30 +166,43 @@ func loadRuleSet(raw json.RawMessage, dir string) (*matchmaker.RuleSet, error) {
 	var name string
 	switch trimmed := bytes.TrimSpace(raw); {
 	case len(trimmed) == 0:
-		return nil, errors.New("ruleSet: is required (a file path relative to the scenario, or a rule-set object)")
+		return nil, errorAt("ruleSet", "is required (a file path relative to the scenario, or a rule-set object)")
 	case trimmed[0] == '"':
 		if err := json.Unmarshal(trimmed, &name); err != nil {
-			return nil, fmt.Errorf("ruleSet: %w", err)
+			return nil, errorAt("ruleSet", "%v", err)
+		}
+		if name == "" {
+			return nil, errorAt("ruleSet", "is empty; want a file path relative to the scenario, or a rule-set object")
 		}
 		if !filepath.IsAbs(name) {
 			name = filepath.Join(dir, name)
 		}
-		b, err := os.ReadFile(name)
+		b, err := readRuleSetFile(name)
 		if err != nil {
-			return nil, fmt.Errorf("ruleSet: %w", err)
+			return nil, errorAt("ruleSet", "%s: %v", name, err)
 		}
 		data = b
 	case trimmed[0] == '{':
 		data = trimmed
 		name = "ruleSet"
 	default:
-		return nil, errors.New("ruleSet: must be a file path or a rule-set object")
+		return nil, errorAt("ruleSet", "must be a file path or a rule-set object")
 	}
 	rs, err := matchmaker.ParseRuleSet(data)
 	if err != nil {
 		return nil, &prefixedError{prefix: name, err: err}
 	}
 	return rs, nil
+}
+
+// readRuleSetFile reads a rule set that a scenario names. It must be a regular file: a
+// scenario is a document, and one from elsewhere must not make the command wait on a named
+// pipe or read a device.
+func readRuleSetFile(name string) ([]byte, error) {
+	if err := requireRegularFile(name); err != nil {
+		return nil, err
+	}
+	return readInput(name, matchmaker.MaxRuleSetBytes, "a rule set")
 }
 
 // prefixedError is an error about one input (a rule-set file, a configuration), printed with
@@ -201,73 +215,101 @@ type prefixedError struct {
 func (e *prefixedError) Error() string { return e.prefix + ": " + e.err.Error() }
 func (e *prefixedError) Unwrap() error { return e.err }
 
-// toConfig maps FlexMatch's configuration fields onto matchmaker.Config; the library checks
-// their ranges when the Matchmaker is created.
-func (c configuration) toConfig(rs *matchmaker.RuleSet) matchmaker.Config {
-	return matchmaker.Config{
-		Name:                       c.Name,
-		RuleSet:                    rs,
-		RequestTimeout:             seconds(c.RequestTimeoutSeconds),
-		AcceptanceRequired:         c.AcceptanceRequired,
-		AcceptanceTimeout:          seconds(c.AcceptanceTimeoutSeconds),
-		BackfillMode:               matchmaker.BackfillMode(c.BackfillMode),
-		FlexMatchMode:              matchmaker.FlexMatchMode(c.FlexMatchMode),
-		AdditionalPlayerCount:      c.AdditionalPlayerCount,
-		CustomEventData:            c.CustomEventData,
-		BackfillAcknowledgeTimeout: seconds(c.BackfillAcknowledgeTimeoutSeconds),
-	}
-}
-
 // parseStep reads one step: "at" and exactly one request.
 func parseStep(i int, raw json.RawMessage) (step, error) {
+	path := fmt.Sprintf("steps[%d]", i)
 	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &fields); err != nil || fields == nil {
-		return step{}, fmt.Errorf("steps[%d]: must be an object with \"at\" and one request", i)
+	if err := decodeStrict(raw, path, &fields); err != nil {
+		return step{}, err
+	}
+	if fields == nil {
+		return step{}, errorAt(path, "must be an object with \"at\" and one request, got null")
 	}
 	s := step{index: i}
-	atRaw, ok := fields["at"]
-	if !ok {
-		return step{}, fmt.Errorf("steps[%d].at: is required", i)
-	}
-	if err := json.Unmarshal(atRaw, &s.at); err != nil || s.at < 0 {
-		return step{}, fmt.Errorf("steps[%d].at: must be a number of seconds, at least 0", i)
-	}
+	atRaw, hasAt := fields["at"]
 	delete(fields, "at")
-	if len(fields) != 1 {
-		return step{}, fmt.Errorf("steps[%d]: must hold exactly one request besides \"at\" (one of %s), found %d", i, kindList(), len(fields))
+	kinds := slices.Sorted(maps.Keys(fields))
+	for _, kind := range kinds {
+		if _, ok := stepKinds[kind]; !ok {
+			return step{}, unknownKind(path, kind)
+		}
 	}
-	for kind, payload := range fields {
-		decode, ok := stepKinds[kind]
-		if !ok {
-			return step{}, fmt.Errorf("steps[%d]: unknown step kind %q; want one of %s", i, kind, kindList())
+	if !hasAt {
+		return step{}, errorAt(path+".at", "is required")
+	}
+	var err error
+	if s.at, err = parseSecondsJSON(path+".at", atRaw, 0, maxSeconds); err != nil {
+		return step{}, err
+	}
+	if len(kinds) != 1 {
+		found := "none"
+		if len(kinds) > 1 {
+			found = fmt.Sprintf("%d (%s)", len(kinds), strings.Join(kinds, ", "))
 		}
-		apply, err := decode(payload)
-		if err != nil {
-			return step{}, fmt.Errorf("steps[%d].%s: %w", i, kind, err)
-		}
-		s.kind, s.apply = kind, apply
+		return step{}, errorAt(path, "must hold exactly one request besides \"at\" (one of %s), found %s", kindList(), found)
+	}
+	s.kind = kinds[0]
+	if s.apply, err = stepKinds[s.kind](fields[s.kind], path+"."+s.kind); err != nil {
+		return step{}, err
 	}
 	return s, nil
 }
 
-func kindList() string {
-	var kinds []string
-	for k := range stepKinds {
-		kinds = append(kinds, k)
+// unknownKind reports a step key that is neither "at" nor a request, with the nearest one.
+func unknownKind(path, kind string) error {
+	if s := ruleset.Suggest(kind, append(slices.Sorted(maps.Keys(stepKinds)), "at")); s != "" {
+		return errorAt(path, "unknown step kind %s (did you mean %q?)", clipQuote(kind), s)
 	}
-	slices.Sort(kinds)
-	return strings.Join(kinds, ", ")
+	return errorAt(path, "unknown step kind %s; want one of %s", clipQuote(kind), kindList())
 }
 
-// decodeStrict decodes one JSON value into v, refusing unknown keys and trailing data.
-func decodeStrict(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
+func kindList() string {
+	return strings.Join(slices.Sorted(maps.Keys(stepKinds)), ", ")
+}
+
+// parseSeconds reads a number of seconds at path and checks that it lies in [lo, hi].
+func parseSeconds(path string, n json.Number, lo, hi float64) (float64, error) {
+	f, err := strconv.ParseFloat(string(n), 64)
+	if err != nil || math.IsNaN(f) || f < lo || f > hi {
+		return 0, errorAt(path, "must be a number of seconds from %s to %s, got %s", formatSeconds(lo), formatSeconds(hi), clip(string(n)))
 	}
-	if dec.More() {
-		return errors.New("unexpected data after the JSON value")
+	return f, nil
+}
+
+// parseSecondsJSON is parseSeconds for raw, a JSON value already checked to be valid.
+func parseSecondsJSON(path string, raw json.RawMessage, lo, hi float64) (float64, error) {
+	if c := raw[0]; c != '-' && (c < '0' || c > '9') { // not a number
+		var n json.Number
+		return 0, decodeStrict(raw, path, &n)
+	}
+	return parseSeconds(path, json.Number(raw), lo, hi)
+}
+
+// setUntil sets the end of the replay, given or by default, and checks that the replay has at
+// most maxTicks ticks and that every step comes before its last tick.
+func (sc *scenario) setUntil(given *json.Number) error {
+	what := ""
+	if given != nil {
+		u, err := parseSeconds("until", *given, 0, maxSeconds)
+		if err != nil {
+			return err
+		}
+		sc.until = u
+	} else {
+		sc.until = sc.defaultUntil()
+		what = "by default the last step's at plus the request timeout, "
+		if sc.until > maxSeconds {
+			return errorAt("until", "is by default the last step's at plus the request timeout, %s s, more than %s s; give until",
+				formatSeconds(sc.until), formatSeconds(maxSeconds))
+		}
+	}
+	if n := math.Floor(sc.until/sc.tick+tickSlack) + 1; n > maxTicks {
+		return errorAt("until", "%s%s s at tickSeconds %s is %.0f ticks; at most %d are allowed (raise tickSeconds or lower until)",
+			what, formatSeconds(sc.until), formatSeconds(sc.tick), n, maxTicks)
+	}
+	if last := sc.lastStep(); last != nil && !sc.due(*last, sc.tickCount()-1) {
+		return errorAt(fmt.Sprintf("steps[%d].at", last.index), "%s is after the last tick (%s); raise until",
+			formatSeconds(last.at), formatSeconds(sc.lastTick()))
 	}
 	return nil
 }
@@ -296,17 +338,6 @@ func (sc *scenario) lastStep() *step {
 	return last
 }
 
-// maxTicks bounds a replay so that a typo in until cannot make it run for hours.
-const maxTicks = 10_000_000
-
-// checkLength refuses a replay of more than maxTicks ticks.
-func (sc *scenario) checkLength() error {
-	if n := sc.until / sc.tick; n > maxTicks {
-		return fmt.Errorf("until / tickSeconds is %.0f ticks; at most %d are allowed", n, maxTicks)
-	}
-	return nil
-}
-
 // due reports whether s is applied before tick k (or an earlier tick).
 func (sc *scenario) due(s step, k int) bool { return s.at <= sc.tickTime(k)+sc.tick*tickSlack }
 
@@ -324,4 +355,8 @@ func (sc *scenario) lastTick() float64 { return sc.tickTime(sc.tickCount() - 1) 
 // (0.1 x 30 is 3.0000000000000004) on that tick.
 const tickSlack = 1e-9
 
+// seconds converts seconds to a Duration; s must lie within the bounds of limits.go.
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+// formatSeconds writes a number of seconds without an exponent.
+func formatSeconds(s float64) string { return strconv.FormatFloat(s, 'f', -1, 64) }

@@ -9,7 +9,6 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"time"
 
@@ -74,17 +73,18 @@ func simulateCommand(args []string, stdout, stderr io.Writer) int {
 	if status, done := parseFlags(fs, args); done {
 		return status
 	}
-	if fs.NArg() > 0 || !(sim.rate > 0) || !(sim.duration > 0) || !(sim.tick > 0) || !(sim.timeout >= 1) ||
-		sim.duration/sim.tick > maxTicks {
-		fmt.Fprintln(stderr, "matchmaker simulate: takes no arguments; -rate, -seconds and -tick must be positive, -timeout at least 1, and -seconds/-tick at most", maxTicks)
+	if fs.NArg() > 0 || !sim.valid() {
+		fmt.Fprintf(stderr, "matchmaker simulate: takes no arguments; -rate must be positive, -seconds from %g to %d, -tick at least %g,"+
+			" -timeout from 1 to %d, -seconds/-tick at most %d, and -rate x -seconds at most %d\n",
+			minTickSeconds, maxSeconds, minTickSeconds, maxSeconds, maxTicks, maxSimulatedTickets)
 		fs.Usage()
 		return exitUsage
 	}
 	data := []byte(simulateRuleSet)
 	if *ruleSetFile != "" {
 		var err error
-		if data, err = os.ReadFile(*ruleSetFile); err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", *ruleSetFile, unwrapPathError(err))
+		if data, err = readInput(*ruleSetFile, matchmaker.MaxRuleSetBytes, "a rule set"); err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", *ruleSetFile, err)
 			return exitInvalid
 		}
 		sim.label = *ruleSetFile
@@ -102,6 +102,18 @@ func simulateCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	rep.write(stdout, &sim)
 	return exitOK
+}
+
+// maxSimulatedTickets bounds the tickets a simulation expects to start (-rate x -seconds): each
+// is a call and a few events, and an arrival rate too high for the clock's resolution would
+// otherwise never let time move on.
+const maxSimulatedTickets = 10_000_000
+
+// valid reports whether the flags lie within the bounds of limits.go. NaN fails every test.
+func (sim *simulation) valid() bool {
+	return sim.rate > 0 && sim.duration >= minTickSeconds && sim.duration <= maxSeconds &&
+		sim.tick >= minTickSeconds && sim.tick <= maxSeconds && sim.timeout >= 1 && sim.timeout <= maxSeconds &&
+		sim.duration/sim.tick <= maxTicks && sim.rate*sim.duration <= maxSimulatedTickets
 }
 
 // report collects what a simulation observed.

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 
 	"github.com/seed-04d22514/matchmaker"
 )
@@ -20,7 +19,9 @@ Checks each FlexMatch rule set. A valid file prints one line on stdout:
 An invalid one prints every problem on stderr, as
   FILE: PATH: message
 where PATH is a JSON path such as rules[2].maxDistance (problems with the file as a whole have
-no PATH). Exit status 1 if any file is invalid or unreadable, 2 if no file is given.
+no PATH). A rule set may have at most 65535 bytes (FlexMatch's limit); a larger file, or a
+device that never ends, is refused after that many bytes. Exit status 1 if any file is invalid
+or unreadable, 2 if no file is given.
 `
 
 func validateCommand(args []string, stdout, stderr io.Writer) int {
@@ -43,9 +44,9 @@ func validateCommand(args []string, stdout, stderr io.Writer) int {
 
 // validateFile checks one rule-set file and reports on it; it returns whether the file is valid.
 func validateFile(file string, stdout, stderr io.Writer) bool {
-	data, err := os.ReadFile(file)
+	data, err := readInput(file, matchmaker.MaxRuleSetBytes, "a rule set")
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", file, unwrapPathError(err))
+		fmt.Fprintf(stderr, "%s: %v\n", file, err)
 		return false
 	}
 	rs, err := matchmaker.ParseRuleSet(data)

@@ -147,7 +147,7 @@ func (o *obj) finish(what string) {
 			continue
 		}
 		msg := "unknown key %q for " + what
-		if s := closest(f.Key, o.known); s != "" {
+		if s := Suggest(f.Key, o.known); s != "" {
 			o.p.add(o.at(f.Key), msg+" (did you mean %q?)", f.Key, s)
 		} else {
 			o.p.add(o.at(f.Key), msg, f.Key)
@@ -155,8 +155,13 @@ func (o *obj) finish(what string) {
 	}
 }
 
-// closest returns the candidate within a small edit distance of s, ignoring case, or "".
-func closest(s string, candidates []string) string {
+// Suggest returns the candidate within a small edit distance of s, ignoring case, or "": the
+// "did you mean" of unknown keys, shared by the rule-set reader and the command line's
+// scenario reader so both suggest alike. Names longer than 64 bytes get no suggestion.
+func Suggest(s string, candidates []string) string {
+	if len(s) > 64 {
+		return ""
+	}
 	best, bestD := "", 3
 	for _, c := range candidates {
 		if d := editDistance(strings.ToLower(s), strings.ToLower(c)); d < bestD {

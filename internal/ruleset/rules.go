@@ -42,7 +42,7 @@ func (rs *RuleSet) compileRules(top *obj, p *problems) {
 		r.typ = RuleType(typ)
 		if okType && !slices.Contains(ruleTypes, typ) {
 			msg := "unknown rule type %q; the types are " + quoteList(ruleTypes)
-			if s := closest(typ, ruleTypes); s != "" {
+			if s := Suggest(typ, ruleTypes); s != "" {
 				p.add(o.at("type"), msg+" (did you mean %q?)", typ, s)
 			} else {
 				p.add(o.at("type"), msg, typ)
