@@ -302,10 +302,11 @@ func TestEvalLatency(t *testing.T) {
 func TestEvalCompound(t *testing.T) {
 	// P always passes, F always fails, U is a team-size rule: unknown while partial, and in
 	// final mode passes for 1v1 (used below).
-	base := skillAttr + `,{"name":"mode","type":"string","default":"x"}`
+	base := skillAttr + `,{"name":"mode","type":"string","default":"x"},{"name":"tags","type":"string_list","default":["x"]}`
 	rules := `{"name":"P","type":"comparison","measurements":"flatten(teams[*].players.attributes[skill])","operation":">=","referenceValue":0},` +
 		`{"name":"F","type":"comparison","measurements":"flatten(teams[*].players.attributes[skill])","operation":"<","referenceValue":0},` +
-		`{"name":"U","type":"comparison","measurements":"count(teams[a].players)","operation":"=","referenceValue":"count(teams[b].players)"}`
+		`{"name":"U","type":"comparison","measurements":"count(teams[a].players)","operation":"=","referenceValue":"count(teams[b].players)"},` +
+		`{"name":"R","type":"collection","operation":"contains","measurements":"flatten(teams[*].players.attributes[tags])","referenceValue":"x","minCount":1}`
 	compound := func(stmt string) string {
 		return oneRule(base, teamsAB, rules+`,{"name":"C","type":"compound","statement":"`+stmt+`"}`, ``)
 	}
@@ -316,26 +317,33 @@ func TestEvalCompound(t *testing.T) {
 		partial, final11 verdict
 		final21          verdict
 	}{
-		{"and(P, P)", pass, pass, pass},
+		// In partial mode an operand's verdict counts only where joining players cannot change
+		// it: P and F check each player's own value, so F's failure is settled but P's pass is
+		// not (a joining player may fail it); R (contains, a minimum) is the opposite.
+		{"and(P, P)", unknown, pass, pass},
 		{"and(P, F)", fail, fail, fail},
 		{"and(P, U)", unknown, pass, fail},
 		{"and(F, U)", fail, fail, fail},
 		{"and(P, P, U)", unknown, pass, fail},
 		{"or(F, F)", fail, fail, fail},
-		{"or(P, F)", pass, pass, pass},
+		{"or(P, F)", unknown, pass, pass},
 		{"or(F, U)", unknown, pass, fail},
-		{"or(P, U)", pass, pass, pass},
-		{"not(P)", fail, fail, fail},
+		{"or(P, U)", unknown, pass, pass},
+		{"not(P)", unknown, fail, fail},
 		{"not(F)", pass, pass, pass},
 		{"not(U)", unknown, fail, pass},
-		{"xor(P, F)", pass, pass, pass},
-		{"xor(P, P)", fail, fail, fail},
+		{"xor(P, F)", unknown, pass, pass},
+		{"xor(P, P)", unknown, fail, fail},
 		{"xor(F, F)", fail, fail, fail},
 		{"xor(P, U)", unknown, fail, pass},
 		{"xor(F, U)", unknown, pass, fail},
-		{"xor(P, P, U)", fail, fail, fail},
+		{"xor(P, P, U)", unknown, fail, fail},
 		{"or(and(P, F), not(F))", pass, pass, pass},
 		{"and(or(F, U), not(and(P, F)))", unknown, pass, fail},
+		{"not(R)", fail, fail, fail},
+		{"or(R, F)", pass, pass, pass},
+		{"and(R, not(F))", pass, pass, pass},
+		{"xor(R, F)", pass, pass, pass},
 	} {
 		t.Run(tc.stmt, func(t *testing.T) {
 			rs := mustCompile(t, compound(tc.stmt))

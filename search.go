@@ -90,10 +90,16 @@ func (m *Matchmaker) search(now time.Time, a int32) bool {
 		if t.bf != nil && (m.hasBackfill() || m.openSlots(t) == 0) {
 			continue
 		}
-		m.place(now, t, m.candPos[i])
-		if m.chk.Full(m.pm) {
+		if !m.place(now, t, m.candPos[i]) || !m.chk.Full(m.pm) {
+			continue
+		}
+		if m.rs.Large() || m.finalOK(now) {
 			break
 		}
+		// Full, but the whole fails a rule that partial mode could not settle (a minimum
+		// distance, a not): the last ticket leaves and the next candidates try its place.
+		m.recordFailure(t)
+		m.pm.pop()
 	}
 	if m.rs.Large() {
 		return m.finishLarge(now)
@@ -195,14 +201,20 @@ func (t *ticket) metric(rules, idx int) *ruleMetric {
 	return &(*t.metrics)[idx]
 }
 
+// finalOK reports whether the potential match passes final mode as it stands.
+func (m *Matchmaker) finalOK(now time.Time) bool {
+	c := m.chk
+	c.At(m.expansionAge(now))
+	backfillAlone := m.hasBackfill() && len(m.pm.members) < 2
+	return !backfillAlone && c.SizesOK(m.pm, true) && c.Check(m.pm, true)
+}
+
 // finish applies final-mode evaluation; when the full composition fails it backtracks, dropping
 // the most recently added tickets while the anchor and any backfill roster stay (spec §e.2.1).
 func (m *Matchmaker) finish(now time.Time) bool {
-	pm, c := m.pm, m.chk
+	pm := m.pm
 	for {
-		c.At(m.expansionAge(now))
-		backfillAlone := m.hasBackfill() && len(pm.members) < 2
-		if !backfillAlone && c.SizesOK(pm, true) && c.Check(pm, true) {
+		if m.finalOK(now) {
 			return true
 		}
 		last := pm.members[len(pm.members)-1]

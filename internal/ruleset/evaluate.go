@@ -162,13 +162,28 @@ func (c *Checker) Check(m Match, final bool) bool {
 	c.failed = nil
 	c.begin(m)
 	for _, r := range c.rs.checks {
-		v := c.rule(r, final)
+		v := c.settle(r, c.rule(r, final), final)
 		if v == Fail || final && v != Pass {
 			c.failed = r
 			return false
 		}
 	}
 	return true
+}
+
+// settle turns a rule's verdict on a partial match into what joining players cannot change: a
+// failure of a rule that is not Falling may still be undone, and a pass of a rule that is not
+// Rising may still be lost, so both are Unknown. A compound's verdict is built from settled
+// operands and is settled already; final mode is always settled.
+func (c *Checker) settle(r *rule, v Verdict, final bool) Verdict {
+	if final || r.typ == RuleCompound {
+		return v
+	}
+	switch {
+	case v == Fail && r.dir != Falling, v == Pass && r.dir != Rising && r.dir != Final:
+		return Unknown
+	}
+	return v
 }
 
 // LargeRulesOK checks the rules a large match honours (latency and batchDistance) in partial
@@ -565,7 +580,7 @@ func (c *Checker) regionOK(r *rule, region int32) bool {
 // compound combines operand verdicts with three-valued logic.
 func (c *Checker) compound(n *cnode, final bool) Verdict {
 	if n.rule != nil {
-		return c.rule(n.rule, final)
+		return c.settle(n.rule, c.rule(n.rule, final), final)
 	}
 	switch n.op {
 	case "not":

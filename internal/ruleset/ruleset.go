@@ -189,7 +189,9 @@ type rule struct {
 	batchAttr int
 
 	stmt       *cnode
-	chain      int // compound: 1 + the deepest chain of compound rules it names
+	chain      int       // compound: 1 + the deepest chain of compound rules it names
+	dir        Direction // which way the verdict can move as players join (direction.go)
+	exactFall  bool      // dir is Falling by the rule's nature, not by FlexMatch's heuristic
 	operand    bool
 	deferCount bool
 }
@@ -213,6 +215,7 @@ func compileRuleSet(root *jsonc.Node, p *problems) *RuleSet {
 	rs.checkStrategy(p)
 	if p.empty() {
 		rs.chooseOrdering()
+		rs.classifyRules()
 	}
 	return rs
 }

@@ -924,3 +924,54 @@ func (ev *Evaluator) collectSets(v Val) {
 
 // SawUndef reports whether StringSets met an undefined value since the last Reset.
 func (ev *Evaluator) SawUndef() bool { return ev.sawUndef }
+
+// Trend says how an expression's value can change as players join a potential match; the rule
+// evaluator derives from it which way a rule's verdict can move.
+type Trend uint8
+
+// Trends.
+const (
+	// TrendAny: the value can change either way (an average, a sum, a median).
+	TrendAny Trend = iota
+	// TrendPerPlayer: a list of each player's own values; joining players only add values,
+	// and the values already there never change.
+	TrendPerPlayer
+	// TrendUp: a value that never decreases (a count of players, a maximum of their values).
+	TrendUp
+	// TrendDown: a value that never increases (a minimum, a set intersection).
+	TrendDown
+)
+
+// Trend returns how e's value can change as players join.
+func (e *Expr) Trend() Trend { return e.root.trend() }
+
+func (n *node) trend() Trend {
+	if n.fn == fnNone {
+		if n.end == endAttr || n.end == endPlayerIDs {
+			return TrendPerPlayer
+		}
+		return TrendAny // players or teams themselves: only count makes them a value
+	}
+	in := n.arg.trend()
+	switch n.fn {
+	case fnFlatten:
+		return in
+	case fnCount:
+		a := n.arg
+		for a.fn == fnFlatten {
+			a = a.arg
+		}
+		if a.fn == fnNone { // counts players, or their values: joining players only add
+			return TrendUp
+		}
+	case fnMax:
+		if in == TrendPerPlayer || in == TrendUp {
+			return TrendUp
+		}
+	case fnMin, fnSetIntersection:
+		if in == TrendPerPlayer || in == TrendDown {
+			return TrendDown
+		}
+	}
+	return TrendAny
+}

@@ -756,3 +756,26 @@ func TestExprConcurrentEvaluators(t *testing.T) {
 		assert.Equal(t, []Scalar{{kind: KindNum, num: 2}, {kind: KindNum, num: 12}}, r)
 	}
 }
+
+func TestTrend(t *testing.T) {
+	sc := testDecl{attrs: []string{"skill:number", "modes:string_list", "mode:string"}, teams: []string{"red", "blue"}}.scope()
+	for src, want := range map[string]Trend{
+		"teams[*].players.attributes[skill]":                            TrendPerPlayer,
+		"flatten(teams[*].players.attributes[skill])":                   TrendPerPlayer,
+		"teams[red].players.attributes[mode]":                           TrendPerPlayer,
+		"teams[*].players[playerId]":                                    TrendPerPlayer,
+		"avg(teams[*].players.attributes[skill])":                       TrendAny,
+		"avg(flatten(teams[*].players.attributes[skill]))":              TrendAny,
+		"count(teams[red].players)":                                     TrendUp,
+		"count(flatten(teams[*].players))":                              TrendUp,
+		"max(flatten(teams[*].players.attributes[skill]))":              TrendUp,
+		"min(flatten(teams[*].players.attributes[skill]))":              TrendDown,
+		"set_intersection(flatten(teams[*].players.attributes[modes]))": TrendDown,
+		"sum(teams[*].players.attributes[skill])":                       TrendAny,
+		"max(avg(teams[*].players.attributes[skill]))":                  TrendAny,
+	} {
+		e, err := Compile(src, sc)
+		require.NoError(t, err, src)
+		assert.Equal(t, want, e.Trend(), src)
+	}
+}
