@@ -88,25 +88,36 @@
 // and expansion steps come from a timer heap, so a tick's cost follows what changed, not the
 // size of the pool; README.md has the measured figures.
 //
-// Candidates are added one at a time, each on the first team, fewest players first, where every
-// rule still holds in partial mode. Partial mode (spec §e.2.1) does not reject on what cannot be
-// known yet: an aggregate over a still-empty team is undefined and passes, rules that count
-// players are deferred, a collection count that only grows (contains) or only shrinks
-// (intersection) rejects only on the bound it can no longer meet. The search stops as soon as
-// every team is full; otherwise, after the whole window, the match must pass every rule in
-// final mode with every team at its minimum; if it fails, the most recently added tickets are
-// dropped one at a time until it passes. A party's players always share one team; rules are
-// evaluated on individual players, and partyAggregation only summarises a party for ordering and
-// sorting, as AWS describes it.
+// Candidates are added one at a time, each on the first team, fewest players first, where no
+// rule has failed for good. Partial mode (spec §e.2.1) rejects a placement only on a failure
+// that joining players cannot undo: each rule has a direction, derived from its type, bounds,
+// measurements and expansions. A condition on each player's own values (every value within a
+// distance of a literal, every mode equal, latency, batchDistance) only fails harder as players
+// join, so its failure rejects. A lower bound on aggregates (minDistance of team averages, >,
+// >=, !=), or a minimum count still to reach (contains minCount), may yet be met, so its failure
+// does not; an upper bound on aggregates (maxDistance of team averages) rejects, as FlexMatch
+// documents ("calculates the averages; if the rule fails, the prospective player is not
+// added"). Rules that count players are decided in final mode only. Inside a compound rule an
+// operand counts only where it is settled, so not(SameMode) and xor do not reject what more
+// players would satisfy; an aggregate over a still-empty team is undefined and does not reject.
+// The search stops as soon as every team is full and the match passes final mode; a full match
+// that fails gives its last place to the next candidates. After the whole window, the match
+// must pass every rule in final mode with every team at its minimum; if it fails, the most
+// recently added tickets are dropped one at a time until it passes. A party's players always
+// share one team; rules are evaluated on individual players, and partyAggregation only
+// summarises a party for ordering and sorting, as AWS describes it.
 //
 // Expansions apply by the age of the potential match's newest ticket (or its oldest, with
 // expansionAgeSelection "oldest"), measured from the tickets' start times; a step applies from
 // the instant its wait time is reached.
 //
 // In a large match, candidates nearest in the balanced attribute are added while latency and
-// batchDistance rules hold, teams fill by FlexMatch's fixed order (teams below their minimum
-// first, then the most open slots), and the finished teams are rebalanced so their averages of
-// the balanced attribute are close.
+// batchDistance rules hold, and teams fill by FlexMatch's fixed order (spec §d.4): teams below
+// their minimum first, then the teams with the most open slots, ties in definition order so
+// tied teams take turns. The finished teams are then balanced, keeping their sizes and every
+// party on one team: tickets in descending value go to the team with the lowest average so
+// far, then pairs of equal-sized tickets swap between teams while that brings the teams'
+// averages closer (200 evenly spread players end within a point).
 //
 // A rule set with strategy "balanced" and at most 40 players (FlexMatch's own example 10) is
 // accepted and matched like exhaustiveSearch, honouring every rule.

@@ -135,6 +135,12 @@ func (c *Checker) Failed() (rule int, ok bool) {
 	return c.failed.index, true
 }
 
+// TeamBounds returns team i's minimum and maximum in force (see At).
+func (c *Checker) TeamBounds(i int) (lo, hi int) {
+	t := c.rs.teams[i]
+	return int(c.params[t.minParam].n), int(c.params[t.maxParam].n)
+}
+
 // SizesOK checks team sizes: never above maximum; in final mode, at least the minimum.
 func (c *Checker) SizesOK(m Match, final bool) bool {
 	for i, t := range c.rs.teams {

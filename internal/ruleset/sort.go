@@ -116,6 +116,3 @@ func partyMapValue(t []Player, slot int, key, agg string) (float64, bool) {
 	}
 	return a.result()
 }
-
-// PartyAverage returns the average of number slot over a party's players.
-func PartyAverage(party []Player, slot int) float64 { return partyNumber(party, slot, "avg") }
