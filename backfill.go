@@ -519,15 +519,20 @@ func (m *Matchmaker) leaveSession(now time.Time, s *session, playerIDs ...string
 func (m *Matchmaker) DescribeGameSession(gameSessionArn string) (GameSession, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	s, err := m.sessionLocked(gameSessionArn)
-	if err != nil {
+	if _, err := m.sessionLocked(gameSessionArn); err != nil {
 		return GameSession{}, err
 	}
+	return m.describeSessionLocked(gameSessionArn), nil
+}
+
+// describeSessionLocked is the snapshot of a known session.
+func (m *Matchmaker) describeSessionLocked(arn string) GameSession {
+	s := m.sessions[arn]
 	g := GameSession{GameSessionArn: s.arn, MatchmakerData: m.matchmakerData(s), Version: s.version, AutoBackfill: s.auto}
 	if s.backfill != nil && !s.backfill.status.Terminal() {
 		g.BackfillTicketID = s.backfill.id
 	}
-	return g, nil
+	return g
 }
 
 // EndGameSession forgets a game session; its active backfill is cancelled.

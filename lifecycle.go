@@ -174,6 +174,7 @@ func (m *Matchmaker) endTicketLocked(now time.Time, t *ticket, status TicketStat
 // forgetting after the retention period.
 func (m *Matchmaker) recordEndingLocked(now time.Time, t *ticket, reason, msg string) {
 	t.ending = &ticketEnd{reason: reason, message: msg, at: now}
+	t.endWaiters()
 	for i := range t.players {
 		if m.players[t.players[i].ID] == t {
 			delete(m.players, t.players[i].ID)

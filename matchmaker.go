@@ -91,6 +91,7 @@ type options struct {
 	random       io.Reader
 	maxLag       int
 	maxSubs      int
+	maxWatchers  int
 	window       int
 	maxTickets   int
 	maxBackfills int
@@ -120,6 +121,10 @@ func WithRandom(r io.Reader) Option { return func(o *options) { o.random = r } }
 // themselves, however many there are, so a consumer that keeps up tick by tick is never cut.
 // A subscription's queue holds at most n events plus one tick's events. Default: 65,536.
 func WithMaxSubscriberLag(n int) Option { return func(o *options) { o.maxLag = n } }
+
+// WithMaxWatchers bounds the live watchers (WatchTicket, WatchGameSession), which a service
+// opens one per waiting client; beyond it they fail with a *LimitError. Default: 65,536.
+func WithMaxWatchers(n int) Option { return func(o *options) { o.maxWatchers = n } }
 
 // WithMaxSubscribers bounds the live subscriptions; Subscribe beyond it fails with a
 // *LimitError. Default: 1,024.
@@ -222,7 +227,7 @@ type Matchmaker struct {
 // New checks cfg and returns a Matchmaker ready for requests. It starts no goroutine.
 func New(cfg Config, opts ...Option) (*Matchmaker, error) {
 	o := options{clock: systemClock{}, tickInterval: time.Second, random: rand.Reader,
-		maxLag: 1 << 16, maxSubs: 1024, maxTickets: 1 << 20, maxBackfills: 1 << 16, maxSessions: 1 << 16, retention: 10 * time.Minute}
+		maxLag: 1 << 16, maxSubs: 1024, maxWatchers: 1 << 16, maxTickets: 1 << 20, maxBackfills: 1 << 16, maxSessions: 1 << 16, retention: 10 * time.Minute}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -239,6 +244,7 @@ func New(cfg Config, opts ...Option) (*Matchmaker, error) {
 		tickets: map[string]*ticket{}, players: map[string]*ticket{},
 		pending: map[string]*proposal{}, sessions: map[string]*session{}, sessionOf: map[string]*session{},
 		hub: newHub(o.maxLag, o.maxSubs)}
+	m.hub.maxWatch = o.maxWatchers
 	m.pool = newPool(cfg.RuleSet.c)
 	m.chk = ruleset.NewChecker(cfg.RuleSet.c)
 	m.pm = newPotential(cfg.RuleSet.c)
@@ -303,6 +309,9 @@ func (c *Config) normalise(o *options) error {
 	}
 	if o.maxSubs < 1 {
 		p.add("WithMaxSubscribers", "must be at least 1")
+	}
+	if o.maxWatchers < 0 {
+		p.add("WithMaxWatchers", "must not be negative")
 	}
 	if o.window < 0 || o.maxTickets < 1 || o.maxBackfills < 0 || o.maxSessions < 1 || o.retention < 0 {
 		p.add("options", "search window, limits and retention must not be negative")

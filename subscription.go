@@ -49,6 +49,7 @@ const channelBuffer = 256
 // receive different events.
 type Subscription struct {
 	hub *hub
+	key string // what a watcher watches; "" for a subscription to every event
 
 	mu     sync.Mutex    // guards the fields below
 	queue  [][]Event     // events not yet received, as runs of the published batches, oldest first
@@ -360,10 +361,14 @@ type hub struct {
 	maxLag  int
 	maxSubs int
 
-	mu     sync.Mutex // guards the fields below; taken before any Subscription.mu
-	subs   []*Subscription
-	closed bool
-	cutOff uint64
+	maxWatch int // live watchers (WatchTicket, WatchGameSession); set by New
+
+	mu       sync.Mutex // guards the fields below; taken before any Subscription.mu
+	subs     []*Subscription
+	watchers map[string][]*Subscription // by the ticket ID or game session ARN watched
+	nwatch   int
+	closed   bool
+	cutOff   uint64
 }
 
 // newHub returns a hub that cuts off a subscription more than maxLag events behind and holds
@@ -393,6 +398,92 @@ func (h *hub) subscribe() (*Subscription, error) {
 	return s, nil
 }
 
+// watch returns a subscription that receives only the events about key, a ticket ID or a game
+// session ARN (see eventKeys).
+func (h *hub) watch(key string) (*Subscription, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil, ErrClosed
+	}
+	if h.nwatch >= h.maxWatch {
+		return nil, &LimitError{Limit: "WithMaxWatchers", Max: h.maxWatch}
+	}
+	if h.watchers == nil {
+		h.watchers = map[string][]*Subscription{}
+	}
+	s := &Subscription{hub: h, key: key}
+	h.watchers[key] = append(h.watchers[key], s)
+	h.nwatch++
+	return s, nil
+}
+
+// eventKeys lists what an event is about: the tickets it shows and, for a game session, its
+// ARN and backfill ticket.
+func eventKeys(e Event, dst []string) []string {
+	for _, t := range e.ticketList() {
+		dst = append(dst, t.TicketID)
+	}
+	switch e := e.(type) {
+	case *PotentialMatchCreated:
+		dst = append(dst, e.GameSessionArn)
+	case *MatchmakingSucceeded:
+		dst = append(dst, e.GameSessionInfo.GameSessionArn)
+	case *MatchmakingDataUpdated:
+		dst = append(dst, e.GameSessionArn, e.BackfillTicketID)
+	case *BackfillFailed:
+		dst = append(dst, e.GameSessionArn, e.BackfillTicketID)
+	case *BackfillTimedOut:
+		dst = append(dst, e.GameSessionArn, e.BackfillTicketID)
+	case *BackfillCancelled:
+		dst = append(dst, e.GameSessionArn, e.BackfillTicketID)
+	}
+	return dst
+}
+
+// publishWatched queues, for each watcher, the events about what it watches. Requires h.mu.
+func (h *hub) publishWatched(events []Event) {
+	var batches map[*Subscription][]Event
+	var keys []string
+	for _, e := range events {
+		keys = eventKeys(e, keys[:0])
+		for i, k := range keys {
+			if k == "" || slices.Contains(keys[:i], k) {
+				continue
+			}
+			for _, s := range h.watchers[k] {
+				if batches == nil {
+					batches = map[*Subscription][]Event{}
+				}
+				batches[s] = append(batches[s], e)
+			}
+		}
+	}
+	for s, batch := range batches {
+		live, cut := s.publish(batch, h.maxLag)
+		if cut {
+			h.cutOff++
+		}
+		if !live {
+			h.forgetWatcher(s)
+		}
+	}
+}
+
+// forgetWatcher drops s from the watchers. Requires h.mu.
+func (h *hub) forgetWatcher(s *Subscription) {
+	ws := h.watchers[s.key]
+	if i := slices.Index(ws, s); i >= 0 {
+		ws = slices.Delete(ws, i, i+1)
+		h.nwatch--
+	}
+	if len(ws) == 0 {
+		delete(h.watchers, s.key)
+	} else {
+		h.watchers[s.key] = ws
+	}
+}
+
 // publish queues events, in order, for every live subscription, without blocking. A
 // subscription more than maxLag events behind is cut off with ErrSlowSubscriber instead, and
 // removed. publish copies the slice once, so the caller may reuse it; the events themselves
@@ -403,7 +494,13 @@ func (h *hub) publish(events []Event) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.closed || len(h.subs) == 0 {
+	if h.closed {
+		return
+	}
+	if h.nwatch > 0 {
+		h.publishWatched(events)
+	}
+	if len(h.subs) == 0 {
 		return
 	}
 	batch := slices.Clone(events)
@@ -425,6 +522,10 @@ func (h *hub) publish(events []Event) {
 func (h *hub) remove(s *Subscription) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if s.key != "" {
+		h.forgetWatcher(s)
+		return
+	}
 	if i := slices.Index(h.subs, s); i >= 0 {
 		h.subs = slices.Delete(h.subs, i, i+1)
 	}
@@ -444,7 +545,14 @@ func (h *hub) close() {
 		s.end(ErrClosed)
 		s.mu.Unlock()
 	}
-	h.subs = nil
+	for _, ws := range h.watchers {
+		for _, s := range ws {
+			s.mu.Lock()
+			s.end(ErrClosed)
+			s.mu.Unlock()
+		}
+	}
+	h.subs, h.watchers, h.nwatch = nil, nil, 0
 }
 
 // stats returns the number of live subscriptions and how many have been cut off for falling
@@ -452,7 +560,7 @@ func (h *hub) close() {
 func (h *hub) stats() (subscribers int, cutOff uint64) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return len(h.subs), h.cutOff
+	return len(h.subs) + h.nwatch, h.cutOff
 }
 
 // TryNext returns the next queued event without waiting, and false when none is queued; then

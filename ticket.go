@@ -125,6 +125,7 @@ type ticket struct {
 	session string        // backfill: the game session; completed: the session joined
 	metrics *[]ruleMetric // allocated at the first rule failure
 	ending  *ticketEnd    // set when the ticket ends
+	done    chan struct{} // made by the first Wait, closed when the ticket ends
 }
 
 // ticketEnd is what a ticket records when it ends.
