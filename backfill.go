@@ -554,7 +554,11 @@ func (m *Matchmaker) EndGameSession(gameSessionArn string) error {
 // placeSession records the game session of a new match (WithQueue) and starts its automatic
 // backfill if it has open slots.
 func (m *Matchmaker) placeSession(now time.Time, pr *proposal) string {
-	arn := "arn:matchmaker:local::gamesession/" + m.cfg.Name + "/" + pr.id
+	return m.placeSessionAs(now, pr, "arn:matchmaker:local::gamesession/"+m.cfg.Name+"/"+pr.id)
+}
+
+// placeSessionAs records the game session arn that a new match was placed in.
+func (m *Matchmaker) placeSessionAs(now time.Time, pr *proposal, arn string) string {
 	s := &session{arn: arn, matchID: pr.id, auto: m.cfg.BackfillMode == BackfillAutomatic, version: 1}
 	if !m.addSession(s) {
 		m.log(slog.LevelWarn, "matchmaker: every known game session has an active backfill; new session not tracked",

@@ -80,7 +80,11 @@ func (m *Matchmaker) completeMatchLocked(now time.Time, pr *proposal) {
 		return
 	}
 	var arn string
-	if m.cfg.FlexMatchMode == WithQueue {
+	switch {
+	case m.cfg.FlexMatchMode == WithQueue && m.cfg.Placer != nil:
+		m.startPlacementLocked(now, pr)
+		return
+	case m.cfg.FlexMatchMode == WithQueue:
 		arn = m.placeSession(now, pr)
 	}
 	tickets := m.eventTickets(pr.members, true)

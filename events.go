@@ -11,15 +11,83 @@ type Header struct {
 	Seq uint64
 	// Time is the matchmaker's clock when the event was produced.
 	Time time.Time
+	// CustomEventData is the Matchmaker's Config.CustomEventData, which it copies into every
+	// event it emits, as FlexMatch does; in JSON it is the event's customEventData, omitted
+	// when empty.
+	CustomEventData string
 }
 
 // Event is one of the event types of this package; the set is closed (a type that embeds Header
-// or one of the shared shapes is not an Event). Use a type switch.
+// or one of the shared shapes is not an Event). Use a type switch, or EventType and TicketIDs
+// for what every event has.
+//
+// Every event marshals to JSON as the detail of FlexMatch's events, with FlexMatch's member
+// names: json.Marshal(e) writes "type"; "tickets", each with "ticketId", "startTime" and
+// "players" (each with "playerId" and, once known, "team", "accepted", "playerSessionId");
+// "gameSessionInfo" with the players and, once the match is in a game session, its
+// "gameSessionArn" (and "ipAddress", "dnsName", "port" when known); "customEventData" when
+// set; and the members of its type: "matchId", "acceptanceRequired", "acceptanceTimeout" (in
+// seconds), "acceptance", "reason", "message", "ruleEvaluationMetrics", and for
+// MatchmakingDataUpdated "matchmakerData". Times are RFC 3339 in UTC with milliseconds, such as
+// "2017-08-08T21:15:36.421Z"; zero times are left out. Seq and Time are not in the detail: they
+// make the ID and time of the EventBridge envelope that NewEnvelope puts around it.
 type Event interface {
+	// EventType returns the event's type name, its "type" in JSON: FlexMatch's name, such as
+	// "MatchmakingSucceeded", and for the game-session events, which FlexMatch does not have,
+	// the name of the Go type, such as "MatchmakingDataUpdated". It is the name of the event's
+	// Go type in every case.
+	EventType() string
+	// TicketIDs returns the IDs of the tickets the event concerns, in the order it lists them;
+	// for a game-session event, the backfill ticket's ID if there is one. The slice is the
+	// caller's.
+	TicketIDs() []string
+
 	header() *Header
 	// ticketList returns the tickets the event shows, sharing its storage; nil for
 	// game-session events.
 	ticketList() []EventTicket
+}
+
+func (e *MatchmakingSearching) EventType() string   { return "MatchmakingSearching" }
+func (e *PotentialMatchCreated) EventType() string  { return "PotentialMatchCreated" }
+func (e *AcceptMatch) EventType() string            { return "AcceptMatch" }
+func (e *AcceptMatchCompleted) EventType() string   { return "AcceptMatchCompleted" }
+func (e *MatchmakingSucceeded) EventType() string   { return "MatchmakingSucceeded" }
+func (e *MatchmakingTimedOut) EventType() string    { return "MatchmakingTimedOut" }
+func (e *MatchmakingCancelled) EventType() string   { return "MatchmakingCancelled" }
+func (e *MatchmakingFailed) EventType() string      { return "MatchmakingFailed" }
+func (e *MatchmakingDataUpdated) EventType() string { return "MatchmakingDataUpdated" }
+func (e *BackfillFailed) EventType() string         { return "BackfillFailed" }
+func (e *BackfillTimedOut) EventType() string       { return "BackfillTimedOut" }
+func (e *BackfillCancelled) EventType() string      { return "BackfillCancelled" }
+
+func (e *MatchmakingSearching) TicketIDs() []string   { return eventTicketIDs(e.Tickets) }
+func (e *PotentialMatchCreated) TicketIDs() []string  { return eventTicketIDs(e.Tickets) }
+func (e *AcceptMatch) TicketIDs() []string            { return eventTicketIDs(e.Tickets) }
+func (e *AcceptMatchCompleted) TicketIDs() []string   { return eventTicketIDs(e.Tickets) }
+func (e *MatchmakingSucceeded) TicketIDs() []string   { return eventTicketIDs(e.Tickets) }
+func (e *MatchmakingTimedOut) TicketIDs() []string    { return eventTicketIDs(e.Tickets) }
+func (e *MatchmakingCancelled) TicketIDs() []string   { return eventTicketIDs(e.Tickets) }
+func (e *MatchmakingFailed) TicketIDs() []string      { return eventTicketIDs(e.Tickets) }
+func (e *MatchmakingDataUpdated) TicketIDs() []string { return e.backfillTicketIDs() }
+func (e *BackfillFailed) TicketIDs() []string         { return e.backfillTicketIDs() }
+func (e *BackfillTimedOut) TicketIDs() []string       { return e.backfillTicketIDs() }
+func (e *BackfillCancelled) TicketIDs() []string      { return e.backfillTicketIDs() }
+
+func eventTicketIDs(ts []EventTicket) []string {
+	ids := make([]string, len(ts))
+	for i := range ts {
+		ids[i] = ts[i].TicketID
+	}
+	return ids
+}
+
+// backfillTicketIDs lists a game-session event's backfill ticket, if any.
+func (e *SessionEvent) backfillTicketIDs() []string {
+	if e.BackfillTicketID == "" {
+		return []string{}
+	}
+	return []string{e.BackfillTicketID}
 }
 
 func (e *MatchmakingSearching) ticketList() []EventTicket   { return e.Tickets }
@@ -44,6 +112,9 @@ type EventPlayer struct {
 	Team string `json:"team,omitempty"`
 	// Accepted is set in acceptance events once the player has answered.
 	Accepted *bool `json:"accepted,omitempty"`
+	// PlayerSessionID is the player's session in the game session, when the host's Placer
+	// reported one.
+	PlayerSessionID string `json:"playerSessionId,omitempty"`
 }
 
 // EventTicket is a ticket as events show it.
@@ -64,6 +135,11 @@ type RuleMetric struct {
 type GameSessionInfo struct {
 	GameSessionArn string        `json:"gameSessionArn,omitempty"`
 	Players        []EventPlayer `json:"players"`
+	// IPAddress, DNSName and Port say where players connect, when the host's Placer reported
+	// them (Matchmaker.CompletePlacement).
+	IPAddress string `json:"ipAddress,omitempty"`
+	DNSName   string `json:"dnsName,omitempty"`
+	Port      int    `json:"port,omitempty"`
 }
 
 // MatchmakingSearching reports tickets that entered the pool: new requests, and tickets that

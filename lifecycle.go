@@ -7,7 +7,7 @@ package matchmaker
 //	QUEUED              -> SEARCHING, CANCELLED, TIMED_OUT
 //	SEARCHING           -> REQUIRES_ACCEPTANCE, PLACING, COMPLETED, CANCELLED, TIMED_OUT, SEARCHING
 //	REQUIRES_ACCEPTANCE -> COMPLETED, PLACING, SEARCHING, CANCELLED, TIMED_OUT
-//	PLACING             -> COMPLETED, SEARCHING, CANCELLED
+//	PLACING             -> COMPLETED, SEARCHING, CANCELLED, FAILED
 //
 // A ticket returns to SEARCHING when the match it was in does not complete: a proposal that was
 // rejected or timed out, a backfill proposal made against a stale roster, a backfill that ended
@@ -27,7 +27,7 @@ var transitions = map[TicketStatus][]TicketStatus{
 	StatusQueued:             {StatusSearching, StatusCancelled, StatusTimedOut},
 	StatusSearching:          {StatusSearching, StatusRequiresAcceptance, StatusPlacing, StatusCompleted, StatusCancelled, StatusTimedOut},
 	StatusRequiresAcceptance: {StatusSearching, StatusPlacing, StatusCompleted, StatusCancelled, StatusTimedOut},
-	StatusPlacing:            {StatusSearching, StatusCompleted, StatusCancelled},
+	StatusPlacing:            {StatusSearching, StatusCompleted, StatusCancelled, StatusFailed},
 }
 
 // observeTransition, when set (by tests), sees every transition made.

@@ -141,6 +141,16 @@ func TestLifecycleEveryTransitionIsReachable(t *testing.T) {
 		require.Equal(t, StatusTimedOut, h.status(bf.TicketID))
 	})
 
+	t.Run("placement through the host", func(t *testing.T) {
+		placer := &recordingPlacer{}
+		h := newHarness(t, rules, Config{FlexMatchMode: WithQueue, Placer: placer})
+		h.start("a", gomoku("pa", 1000))
+		h.start("b", gomoku("pb", 1000))
+		h.tick(0) // SEARCHING -> PLACING
+		require.NoError(t, h.m.FailPlacement(placer.last(t).PlacementID, "no server", false))
+		require.Equal(t, StatusFailed, h.status("a"), "PLACING -> FAILED")
+	})
+
 	var want []edge
 	for from, tos := range transitions {
 		for _, to := range tos {
@@ -151,7 +161,7 @@ func TestLifecycleEveryTransitionIsReachable(t *testing.T) {
 	for e := range seen {
 		assert.True(t, legalTransition(e.from, e.to), "illegal transition %s -> %s was taken", e.from, e.to)
 	}
-	assert.Len(t, want, 17)
+	assert.Len(t, want, 18)
 }
 
 // TestLifecycleRefusesIllegalTransitions: an illegal transition is refused, logged and, in

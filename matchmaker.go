@@ -65,6 +65,13 @@ type Config struct {
 	AdditionalPlayerCount int
 	// CustomEventData is copied into every event's data; at most 256 characters.
 	CustomEventData string
+	// Placer, in WITH_QUEUE mode, places new matches through the host: their tickets wait in
+	// PLACING until it calls CompletePlacement or FailPlacement (see Placer). Nil: a match is
+	// placed at once in a generated game session.
+	Placer Placer
+	// PlacementTimeout bounds how long a match waits for its Placer; its tickets then return to
+	// the search, as FlexMatch's queue timeout does. Between 1 s and 12 h; default 600 s.
+	PlacementTimeout time.Duration
 	// BackfillAcknowledgeTimeout, when positive, requires the game server to call
 	// AcknowledgeBackfill within it after a backfill starts and after every acknowledgement,
 	// as Open Match does; an unacknowledged backfill ends with BackfillTimedOut.
@@ -187,38 +194,40 @@ type Matchmaker struct {
 
 	// mu guards everything below. Every unexported method of Matchmaker requires it, except
 	// update and deliver, which take it themselves.
-	mu           sync.Mutex
-	closed       bool
-	now          time.Time          // the Matchmaker's time: the latest instant it has used; never decreases
-	ticked       bool               // Tick has run at least once
-	ranOnce      bool               // Run has driven this Matchmaker: requests read the clock
-	provisional  bool               // no time yet: requests are stamped at epoch until the first real time
-	tickets      map[string]*ticket // active and recently ended tickets
-	players      map[string]*ticket // active ticket of each player
-	pool         *pool
-	regions      regions
-	chk          *ruleset.Checker
-	pm           *potential
-	cands        []*ticket   // search scratch: an anchor's candidates
-	candPos      []int32     // and their positions in the pool order
-	sortScratch  []sortKeyed // search scratch for sort rules
-	teamOrder    []int       // search scratch
-	found        []found     // the tick's proposals, and their members
-	foundMembers []member
-	seq          uint64 // admission counter
-	idSeq        uint64 // fallback IDs when the random source fails
-	eventSeq     uint64
-	outbox       []Event
-	logs         []logRecord
-	ended        []*ticket // ended tickets, in end order, for retention, from endedHead on
-	endedHead    int
-	pending      map[string]*proposal
-	sessions     map[string]*session
-	sessionOf    map[string]*session // the game session each rostered player is in
-	sessionQueue []*session          // known sessions, oldest first, for eviction at the limit
-	acked        []*ticket           // backfills that require acknowledgement
-	stats        Stats
-	waitEWMA     float64 // seconds
+	mu            sync.Mutex
+	closed        bool
+	now           time.Time          // the Matchmaker's time: the latest instant it has used; never decreases
+	ticked        bool               // Tick has run at least once
+	ranOnce       bool               // Run has driven this Matchmaker: requests read the clock
+	provisional   bool               // no time yet: requests are stamped at epoch until the first real time
+	tickets       map[string]*ticket // active and recently ended tickets
+	players       map[string]*ticket // active ticket of each player
+	pool          *pool
+	regions       regions
+	chk           *ruleset.Checker
+	pm            *potential
+	cands         []*ticket   // search scratch: an anchor's candidates
+	candPos       []int32     // and their positions in the pool order
+	sortScratch   []sortKeyed // search scratch for sort rules
+	teamOrder     []int       // search scratch
+	found         []found     // the tick's proposals, and their members
+	foundMembers  []member
+	seq           uint64 // admission counter
+	idSeq         uint64 // fallback IDs when the random source fails
+	eventSeq      uint64
+	outbox        []Event
+	logs          []logRecord
+	ended         []*ticket // ended tickets, in end order, for retention, from endedHead on
+	endedHead     int
+	pending       map[string]*proposal
+	placements    map[string]*placement // matches waiting for the host's Placer, by match ID
+	placeRequests []PlacementRequest    // for the Placer, called by deliver
+	sessions      map[string]*session
+	sessionOf     map[string]*session // the game session each rostered player is in
+	sessionQueue  []*session          // known sessions, oldest first, for eviction at the limit
+	acked         []*ticket           // backfills that require acknowledgement
+	stats         Stats
+	waitEWMA      float64 // seconds
 
 	deliverMu sync.Mutex // serialises delivery so subscribers see events in Seq order
 	hub       *hub
@@ -242,7 +251,7 @@ func New(cfg Config, opts ...Option) (*Matchmaker, error) {
 	}
 	m := &Matchmaker{cfg: cfg, rs: cfg.RuleSet.c, opts: o, clock: o.clock,
 		tickets: map[string]*ticket{}, players: map[string]*ticket{},
-		pending: map[string]*proposal{}, sessions: map[string]*session{}, sessionOf: map[string]*session{},
+		pending: map[string]*proposal{}, placements: map[string]*placement{}, sessions: map[string]*session{}, sessionOf: map[string]*session{},
 		hub: newHub(o.maxLag, o.maxSubs)}
 	m.hub.maxWatch = o.maxWatchers
 	m.pool = newPool(cfg.RuleSet.c)
@@ -270,6 +279,10 @@ func (c *Config) normalise(o *options) error {
 	}
 	checkRange("RequestTimeout", &c.RequestTimeout, 120*time.Second, time.Second, 12*time.Hour)
 	checkRange("AcceptanceTimeout", &c.AcceptanceTimeout, 60*time.Second, time.Second, 600*time.Second)
+	checkRange("PlacementTimeout", &c.PlacementTimeout, 600*time.Second, time.Second, 12*time.Hour)
+	if c.Placer != nil && c.FlexMatchMode != WithQueue && c.FlexMatchMode != "" {
+		p.add("Placer", "places matches only in FlexMatchMode WITH_QUEUE")
+	}
 	if c.BackfillMode == "" {
 		c.BackfillMode = BackfillManual
 	}
@@ -362,7 +375,8 @@ func (m *Matchmaker) Close() error {
 	if m.provisional {
 		now = m.advanceLocked(m.clock.Now()) // closed before its first tick: date it now
 	}
-	clear(m.pending) // proposals end with their tickets; none returns to the search
+	clear(m.pending) // proposals and placements end with their tickets; none returns to the search
+	clear(m.placements)
 	for _, t := range m.activeTickets() {
 		m.endTicketLocked(now, t, StatusCancelled, ReasonClosed, "Matchmaker closed.")
 	}
@@ -463,7 +477,7 @@ func (m *Matchmaker) emit(now time.Time, e Event) {
 func (m *Matchmaker) deliver() {
 	m.deliverMu.Lock()
 	m.mu.Lock()
-	batch, logs := m.outbox, m.logs
+	batch, logs, places := m.outbox, m.logs, m.placeRequestsOut()
 	if m.provisional {
 		batch = nil // undated events wait for the first tick (see requestTimeLocked)
 	} else {
@@ -481,6 +495,9 @@ func (m *Matchmaker) deliver() {
 	m.deliverMu.Unlock()
 	for _, l := range logs {
 		m.opts.logger.Log(context.Background(), l.level, l.msg, l.args...)
+	}
+	for _, req := range places { // user code: no lock held, after the events that led to it
+		m.cfg.Placer.Place(req)
 	}
 	if cut > 0 {
 		m.opts.logger.Warn("matchmaker: subscriber fell behind and was ended with ErrSlowSubscriber",

@@ -31,11 +31,13 @@ func (m *Matchmaker) Tick(now time.Time) error {
 	return nil
 }
 
-// tickLocked runs the phases of one pass, in order. Requires m.mu.
+// tickLocked runs the phases of one pass, in order: the timeouts first, so that what they
+// return to the search is searched in the same pass. Requires m.mu.
 func (m *Matchmaker) tickLocked(now time.Time) {
 	m.expireTimersLocked(now)            // request timeouts; expansion steps mark their neighbourhoods
 	m.expireProposals(now)               // proposals whose players did not all accept in time
 	m.expireBackfillAcks(now)            // backfills whose game server did not acknowledge in time
+	m.expirePlacementsLocked(now)        // matches the host did not place in time search again
 	m.startSearchingLocked(now)          // new and returning tickets enter the pool order
 	found := m.proposeMatchesLocked(now) // the search: proposals only, no ticket changes status
 	m.commitMatchesLocked(now, found)    // proposals become matches: acceptance, completion, backfill

@@ -60,6 +60,7 @@ const (
 	ReasonAcceptanceReject   = "ACCEPTANCE_REJECTED"
 	ReasonAcceptanceTimedOut = "ACCEPTANCE_TIMED_OUT"
 	ReasonAckTimedOut        = "ACKNOWLEDGE_TIMED_OUT"
+	ReasonPlacementFailed    = "PLACEMENT_FAILED"
 )
 
 // StartMatchmakingInput is a matchmaking request, in the shape of GameLift's

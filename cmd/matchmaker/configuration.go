@@ -38,6 +38,8 @@ var configPaths = map[string]string{
 	"Name":                       "configuration.name",
 	"RuleSet":                    "ruleSet",
 	"RequestTimeout":             "configuration.requestTimeoutSeconds",
+	"Placer":                     "configuration.placer", // not settable here: run places matches at once
+	"PlacementTimeout":           "configuration.placementTimeoutSeconds",
 	"AcceptanceRequired":         "configuration.acceptanceRequired",
 	"AcceptanceTimeout":          "configuration.acceptanceTimeoutSeconds",
 	"BackfillMode":               "configuration.backfillMode",
