@@ -44,7 +44,8 @@ const (
 // Config is a matchmaking configuration, as in FlexMatch's CreateMatchmakingConfiguration.
 // Zero fields take the documented defaults.
 type Config struct {
-	// Name names the configuration in events and matchmaker data. Default "default".
+	// Name names the configuration in events and matchmaker data: up to 128 letters, digits,
+	// '-' and '.', as FlexMatch allows. Default "default".
 	Name string
 	// RuleSet decides which tickets form a match. Required.
 	RuleSet *RuleSet
@@ -63,7 +64,8 @@ type Config struct {
 	// AdditionalPlayerCount keeps this many slots free in new matches, for players the game
 	// adds later. WithQueue only.
 	AdditionalPlayerCount int
-	// CustomEventData is copied into every event's data; at most 256 characters.
+	// CustomEventData is copied into every event (Header.CustomEventData, customEventData in
+	// JSON); at most 256 bytes.
 	CustomEventData string
 	// Placer, in WITH_QUEUE mode, places new matches through the host: their tickets wait in
 	// PLACING until it calls CompletePlacement or FailPlacement (see Placer). Nil: a match is
@@ -265,6 +267,9 @@ func (c *Config) normalise(o *options) error {
 	if c.Name == "" {
 		c.Name = "default"
 	}
+	if len(c.Name) > 128 || !ticketIDPattern.MatchString(c.Name) {
+		p.add("Name", "must be 1 to 128 letters, digits, '-' and '.'")
+	}
 	if c.RuleSet == nil || c.RuleSet.c == nil {
 		c.RuleSet = nil
 		p.add("RuleSet", "is required (from ParseRuleSet)")
@@ -302,7 +307,7 @@ func (c *Config) normalise(o *options) error {
 		p.add("AdditionalPlayerCount", "must be between 0 and the match size minus one, got %d", c.AdditionalPlayerCount)
 	}
 	if len(c.CustomEventData) > 256 {
-		p.add("CustomEventData", "is longer than 256 characters")
+		p.add("CustomEventData", "is longer than 256 bytes")
 	}
 	if c.BackfillAcknowledgeTimeout < 0 {
 		p.add("BackfillAcknowledgeTimeout", "must not be negative")
@@ -468,7 +473,7 @@ func (m *Matchmaker) newPrefixedID(prefix string) string {
 func (m *Matchmaker) emit(now time.Time, e Event) {
 	m.eventSeq++
 	h := e.header()
-	h.Seq, h.Time = m.eventSeq, now
+	h.Seq, h.Time, h.CustomEventData = m.eventSeq, now, m.cfg.CustomEventData
 	m.outbox = append(m.outbox, e)
 }
 

@@ -127,3 +127,14 @@ func typeName(e Event) string {
 	}
 	return "other"
 }
+
+func TestCustomEventDataIsInEveryEvent(t *testing.T) {
+	h := newHarness(t, "testdata/rulesets/gomoku.json", Config{CustomEventData: "queue=eu-ranked"})
+	h.start("a", gomoku("pa", 1000))
+	h.start("b", gomoku("pb", 1000))
+	evs := h.tick(0)
+	require.NotEmpty(t, evs)
+	for _, e := range evs {
+		assert.Equal(t, "queue=eu-ranked", e.header().CustomEventData, "%T", e)
+	}
+}
