@@ -51,7 +51,7 @@ func TestRunReportsConfigurationProblemsInTheFileNames(t *testing.T) {
 		`"flexMatchMode": "QUEUE"`:                              `configuration.flexMatchMode: must be STANDALONE or WITH_QUEUE, got "QUEUE"`,
 		`"additionalPlayerCount": 5`:                            "configuration.additionalPlayerCount: must be between 0 and the match size minus one, got 5",
 		`"additionalPlayerCount": 0.5`:                          "configuration.additionalPlayerCount: must be an integer, written without a fraction or exponent, got 0.5",
-		`"customEventData": "` + strings.Repeat("d", 257) + `"`: "configuration.customEventData: is longer than 256 characters",
+		`"customEventData": "` + strings.Repeat("d", 257) + `"`: "configuration.customEventData: is longer than 256 bytes",
 		`"backfillAcknowledgeTimeoutSeconds": -1`:               "configuration.backfillAcknowledgeTimeoutSeconds: must be a number of seconds from 0 to 31536000, got -1",
 		`"acceptanceRequired": "yes"`:                           "configuration.acceptanceRequired: must be true or false, got a string",
 		`"requestTimeoutSeconds": 10`:                           "ruleSet.expansions[0]: waits 30s, longer than configuration.requestTimeoutSeconds 10s; the step could never apply",
