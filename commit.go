@@ -40,6 +40,7 @@ func (m *Matchmaker) formMatchLocked(now time.Time, f found) {
 		}
 	}
 	m.waitSample(now, pr.members)
+	m.observeMatchLocked(now, pr.members)
 	m.stats.Matches++
 	ev := &PotentialMatchCreated{MatchID: pr.id, Tickets: m.eventTickets(pr.members, true),
 		AcceptanceRequired: m.cfg.AcceptanceRequired, RuleEvaluationMetrics: m.metrics(pr.members), Region: pr.region}

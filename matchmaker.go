@@ -101,6 +101,7 @@ type options struct {
 	maxLag       int
 	maxSubs      int
 	maxWatchers  int
+	observer     Observer
 	window       int
 	maxTickets   int
 	maxBackfills int
@@ -224,6 +225,7 @@ type Matchmaker struct {
 	pending       map[string]*proposal
 	placements    map[string]*placement // matches waiting for the host's Placer, by match ID
 	placeRequests []PlacementRequest    // for the Placer, called by deliver
+	obs           *observing            // the tick's measurements, with an Observer
 	sessions      map[string]*session
 	sessionOf     map[string]*session // the game session each rostered player is in
 	sessionQueue  []*session          // known sessions, oldest first, for eviction at the limit

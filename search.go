@@ -217,6 +217,7 @@ func (m *Matchmaker) roomFor(t *ticket) bool {
 func (m *Matchmaker) recordFailure(t *ticket) {
 	if r, ok := m.chk.Failed(); ok {
 		t.metric(m.rs.RuleCount(), r).failed++
+		m.observeRejectionLocked(r)
 	}
 }
 

@@ -22,12 +22,17 @@ func (m *Matchmaker) Tick(now time.Time) error {
 	}
 	m.ticked = true
 	now = m.advanceLocked(now)
+	m.startObservingLocked(now)
 	start := time.Now() // the tick's own cost, measured on the wall clock
 	m.tickLocked(now)
 	m.stats.Ticks++
 	m.stats.LastTickDuration = time.Since(start)
+	report := m.finishObservingLocked(m.stats.LastTickDuration)
 	m.mu.Unlock()
 	m.deliver()
+	if report != nil {
+		m.opts.observer.ObserveTick(*report) // user code: no lock held, after the events
+	}
 	return nil
 }
 

@@ -249,3 +249,12 @@ func (rs *RuleSet) LastStep(i int) time.Duration {
 	st := rs.expansions[i].steps
 	return st[len(st)-1].wait
 }
+
+// OrderSlot returns the number slot of the attribute that orders the pool (the one the rule
+// set sorts, batches, balances or measures first), or -1.
+func (rs *RuleSet) OrderSlot() int {
+	if rs.orderAttr < 0 || rs.attrs[rs.orderAttr].typ != expr.AttrNumber {
+		return -1
+	}
+	return rs.attrs[rs.orderAttr].slot
+}
