@@ -171,6 +171,30 @@
 // [WithMaxSubscribers] (default 1,024) bounds live subscriptions; Subscribe beyond it returns a
 // [*LimitError]. An idle subscription costs about a hundred bytes.
 //
+// # Serving clients: waiting, watching, placing, measuring
+//
+// A service that holds one request per waiting player calls [Matchmaker.Wait] with the
+// request's context: it returns the ticket's outcome, at once if it happened before the call.
+// [Matchmaker.WatchTicket] and [Matchmaker.WatchGameSession] return a snapshot and a
+// [Subscription] to the events about that one ticket or session from that moment on, taken
+// together, for a stream to a client (examples/httpserver sends them as server-sent events).
+// Watchers are bounded by [WithMaxWatchers].
+//
+// With Config.FlexMatchMode WITH_QUEUE and a Config.Placer, the host places each new match: the
+// Placer gets a [PlacementRequest] (with no lock held) while the tickets wait in PLACING, and
+// the host answers with [Matchmaker.CompletePlacement] (the game session's ARN, address, port
+// and player sessions, which MatchmakingSucceeded carries in GameSessionInfo) or
+// [Matchmaker.FailPlacement] (the tickets search again, or end FAILED). A placement not answered
+// within Config.PlacementTimeout returns its tickets to the search, as FlexMatch's queue timeout
+// does. Without a Placer, a match is placed at once in a generated game session.
+//
+// [WithObserver] registers an [Observer] that gets a [TickReport] after every tick: its cost,
+// anchors searched, matches formed, tickets by status, waits, skill spreads and rejections by
+// rule. contrib/prometheus (a separate module) exports them to Prometheus.
+//
+// Package matchmakertest is a test kit for a game's match rules: a harness that is the
+// Matchmaker's only clock, an event recorder, and assertions such as MatchedBy and RejectedBy.
+//
 // # Time, concurrency and determinism
 //
 // A Matchmaker is safe for concurrent use. One mutex guards its state; no user code runs and no
@@ -259,8 +283,8 @@
 //   - matchmaker.go: Matchmaker, Config, options, New, Run, Close, Subscribe, Stats, and the
 //     request preamble (update) and event delivery.
 //   - tick.go: Tick and tickLocked, the table of contents of a pass (timers, proposals awaiting
-//     acceptance, backfill acknowledgements, new tickets, search, commit, purge), and the
-//     Matchmaker's time.
+//     acceptance, backfill acknowledgements, placements, new tickets, search, commit, purge),
+//     and the Matchmaker's time.
 //   - lifecycle.go: the ticket status graph; the only writer of a ticket's status, with the
 //     event each transition emits and the record of each ending.
 //   - search.go: the search phase: around each anchor, the best potential match; it proposes
@@ -273,7 +297,9 @@
 //     and StartMatchmaking, StopMatchmaking, DescribeMatchmaking.
 //   - acceptance.go: AcceptMatch and what happens to each ticket when a proposal fails.
 //   - backfill.go: game sessions, backfill tickets and their requests, acknowledgement.
-//   - explain.go: Explain. events.go: the event types. subscription.go: delivery to subscribers.
+//   - explain.go: Explain. events.go: the event types. subscription.go: delivery to
+//     subscribers and watchers. wait.go: Wait, WatchTicket, WatchGameSession. placement.go:
+//     placement through the host's Placer. observer.go: the Observer hook.
 //   - errors.go: sentinels and error types. attributes.go, latency.go: attribute values and
 //     latencies as users give them. ruleset.go: RuleSet and ParseRuleSet as users see them.
 //   - internal/ruleset: the rule-set language: compilation with every problem reported, the
@@ -282,6 +308,8 @@
 //     internal/ruleset/expr: the property-expression language. internal/ruleset/jsonc: the
 //     lenient JSON reader. Dependencies run one way: matchmaker -> ruleset -> expr, jsonc.
 //   - cmd/matchmaker: the command line (validate, run, simulate). examples/: runnable programs.
+//     matchmakertest: the test kit. contrib/prometheus: a nested module with a Prometheus
+//     collector for the Observer hook.
 //
 // Every unexported method of Matchmaker runs with the Matchmaker's lock held, except update and
 // deliver, which take it themselves; the tick's phases and the request bodies carry the Locked
