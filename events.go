@@ -48,31 +48,77 @@ type Event interface {
 	ticketList() []EventTicket
 }
 
-func (e *MatchmakingSearching) EventType() string   { return "MatchmakingSearching" }
-func (e *PotentialMatchCreated) EventType() string  { return "PotentialMatchCreated" }
-func (e *AcceptMatch) EventType() string            { return "AcceptMatch" }
-func (e *AcceptMatchCompleted) EventType() string   { return "AcceptMatchCompleted" }
-func (e *MatchmakingSucceeded) EventType() string   { return "MatchmakingSucceeded" }
-func (e *MatchmakingTimedOut) EventType() string    { return "MatchmakingTimedOut" }
-func (e *MatchmakingCancelled) EventType() string   { return "MatchmakingCancelled" }
-func (e *MatchmakingFailed) EventType() string      { return "MatchmakingFailed" }
-func (e *MatchmakingDataUpdated) EventType() string { return "MatchmakingDataUpdated" }
-func (e *BackfillFailed) EventType() string         { return "BackfillFailed" }
-func (e *BackfillTimedOut) EventType() string       { return "BackfillTimedOut" }
-func (e *BackfillCancelled) EventType() string      { return "BackfillCancelled" }
+// EventType returns "MatchmakingSearching".
+func (e *MatchmakingSearching) EventType() string { return "MatchmakingSearching" }
 
-func (e *MatchmakingSearching) TicketIDs() []string   { return eventTicketIDs(e.Tickets) }
-func (e *PotentialMatchCreated) TicketIDs() []string  { return eventTicketIDs(e.Tickets) }
-func (e *AcceptMatch) TicketIDs() []string            { return eventTicketIDs(e.Tickets) }
-func (e *AcceptMatchCompleted) TicketIDs() []string   { return eventTicketIDs(e.Tickets) }
-func (e *MatchmakingSucceeded) TicketIDs() []string   { return eventTicketIDs(e.Tickets) }
-func (e *MatchmakingTimedOut) TicketIDs() []string    { return eventTicketIDs(e.Tickets) }
-func (e *MatchmakingCancelled) TicketIDs() []string   { return eventTicketIDs(e.Tickets) }
-func (e *MatchmakingFailed) TicketIDs() []string      { return eventTicketIDs(e.Tickets) }
+// EventType returns "PotentialMatchCreated".
+func (e *PotentialMatchCreated) EventType() string { return "PotentialMatchCreated" }
+
+// EventType returns "AcceptMatch".
+func (e *AcceptMatch) EventType() string { return "AcceptMatch" }
+
+// EventType returns "AcceptMatchCompleted".
+func (e *AcceptMatchCompleted) EventType() string { return "AcceptMatchCompleted" }
+
+// EventType returns "MatchmakingSucceeded".
+func (e *MatchmakingSucceeded) EventType() string { return "MatchmakingSucceeded" }
+
+// EventType returns "MatchmakingTimedOut".
+func (e *MatchmakingTimedOut) EventType() string { return "MatchmakingTimedOut" }
+
+// EventType returns "MatchmakingCancelled".
+func (e *MatchmakingCancelled) EventType() string { return "MatchmakingCancelled" }
+
+// EventType returns "MatchmakingFailed".
+func (e *MatchmakingFailed) EventType() string { return "MatchmakingFailed" }
+
+// EventType returns "MatchmakingDataUpdated".
+func (e *MatchmakingDataUpdated) EventType() string { return "MatchmakingDataUpdated" }
+
+// EventType returns "BackfillFailed".
+func (e *BackfillFailed) EventType() string { return "BackfillFailed" }
+
+// EventType returns "BackfillTimedOut".
+func (e *BackfillTimedOut) EventType() string { return "BackfillTimedOut" }
+
+// EventType returns "BackfillCancelled".
+func (e *BackfillCancelled) EventType() string { return "BackfillCancelled" }
+
+// TicketIDs returns the IDs of e.Tickets.
+func (e *MatchmakingSearching) TicketIDs() []string { return eventTicketIDs(e.Tickets) }
+
+// TicketIDs returns the IDs of e.Tickets.
+func (e *PotentialMatchCreated) TicketIDs() []string { return eventTicketIDs(e.Tickets) }
+
+// TicketIDs returns the IDs of e.Tickets.
+func (e *AcceptMatch) TicketIDs() []string { return eventTicketIDs(e.Tickets) }
+
+// TicketIDs returns the IDs of e.Tickets.
+func (e *AcceptMatchCompleted) TicketIDs() []string { return eventTicketIDs(e.Tickets) }
+
+// TicketIDs returns the IDs of e.Tickets.
+func (e *MatchmakingSucceeded) TicketIDs() []string { return eventTicketIDs(e.Tickets) }
+
+// TicketIDs returns the IDs of e.Tickets.
+func (e *MatchmakingTimedOut) TicketIDs() []string { return eventTicketIDs(e.Tickets) }
+
+// TicketIDs returns the IDs of e.Tickets.
+func (e *MatchmakingCancelled) TicketIDs() []string { return eventTicketIDs(e.Tickets) }
+
+// TicketIDs returns the IDs of e.Tickets.
+func (e *MatchmakingFailed) TicketIDs() []string { return eventTicketIDs(e.Tickets) }
+
+// TicketIDs returns the backfill ticket's ID, if any.
 func (e *MatchmakingDataUpdated) TicketIDs() []string { return e.backfillTicketIDs() }
-func (e *BackfillFailed) TicketIDs() []string         { return e.backfillTicketIDs() }
-func (e *BackfillTimedOut) TicketIDs() []string       { return e.backfillTicketIDs() }
-func (e *BackfillCancelled) TicketIDs() []string      { return e.backfillTicketIDs() }
+
+// TicketIDs returns the backfill ticket's ID, if any.
+func (e *BackfillFailed) TicketIDs() []string { return e.backfillTicketIDs() }
+
+// TicketIDs returns the backfill ticket's ID, if any.
+func (e *BackfillTimedOut) TicketIDs() []string { return e.backfillTicketIDs() }
+
+// TicketIDs returns the backfill ticket's ID, if any.
+func (e *BackfillCancelled) TicketIDs() []string { return e.backfillTicketIDs() }
 
 func eventTicketIDs(ts []EventTicket) []string {
 	ids := make([]string, len(ts))
