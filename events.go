@@ -42,6 +42,9 @@ type Event interface {
 	// caller's.
 	TicketIDs() []string
 
+	// EventHeader returns the event's sequence number, time and custom data.
+	EventHeader() Header
+
 	header() *Header
 	// ticketList returns the tickets the event shows, sharing its storage; nil for
 	// game-session events.
@@ -150,6 +153,10 @@ func (e *BackfillTimedOut) ticketList() []EventTicket       { return nil }
 func (e *BackfillCancelled) ticketList() []EventTicket      { return nil }
 
 func (h *Header) header() *Header { return h }
+
+// EventHeader returns a copy of the header, so that code holding an Event reads its Seq and
+// Time without a type switch.
+func (h *Header) EventHeader() Header { return *h }
 
 // EventPlayer is a player as events show it.
 type EventPlayer struct {
