@@ -371,7 +371,7 @@ func (m *Matchmaker) Run(ctx context.Context) error {
 
 // Close ends the Matchmaker: every active ticket ends with MatchmakingCancelled (reason
 // MATCHMAKER_CLOSED), those events are delivered, and every subscription ends with ErrClosed.
-// Later calls return ErrClosed. Close is idempotent.
+// Requests after Close return ErrClosed; a second Close does nothing and returns nil.
 func (m *Matchmaker) Close() error {
 	m.mu.Lock()
 	if m.closed {

@@ -418,27 +418,43 @@ func (h *hub) watch(key string) (*Subscription, error) {
 	return s, nil
 }
 
+// Watch keys keep ticket IDs and game session ARNs apart, which may be the same strings.
+func ticketKey(id string) string {
+	if id == "" {
+		return ""
+	}
+	return "ticket\x00" + id
+}
+
+func sessionKey(arn string) string {
+	if arn == "" {
+		return ""
+	}
+	return "session\x00" + arn
+}
+
 // eventKeys lists what an event is about: the tickets it shows and, for a game session, its
 // ARN and backfill ticket.
 func eventKeys(e Event, dst []string) []string {
 	for _, t := range e.ticketList() {
-		dst = append(dst, t.TicketID)
+		dst = append(dst, ticketKey(t.TicketID))
 	}
+	var arn, backfill string
 	switch e := e.(type) {
 	case *PotentialMatchCreated:
-		dst = append(dst, e.GameSessionArn)
+		arn = e.GameSessionArn
 	case *MatchmakingSucceeded:
-		dst = append(dst, e.GameSessionInfo.GameSessionArn)
+		arn = e.GameSessionInfo.GameSessionArn
 	case *MatchmakingDataUpdated:
-		dst = append(dst, e.GameSessionArn, e.BackfillTicketID)
+		arn, backfill = e.GameSessionArn, e.BackfillTicketID
 	case *BackfillFailed:
-		dst = append(dst, e.GameSessionArn, e.BackfillTicketID)
+		arn, backfill = e.GameSessionArn, e.BackfillTicketID
 	case *BackfillTimedOut:
-		dst = append(dst, e.GameSessionArn, e.BackfillTicketID)
+		arn, backfill = e.GameSessionArn, e.BackfillTicketID
 	case *BackfillCancelled:
-		dst = append(dst, e.GameSessionArn, e.BackfillTicketID)
+		arn, backfill = e.GameSessionArn, e.BackfillTicketID
 	}
-	return dst
+	return append(dst, sessionKey(arn), ticketKey(backfill))
 }
 
 // publishWatched queues, for each watcher, the events about what it watches. Requires h.mu.

@@ -52,7 +52,7 @@ func (m *Matchmaker) WatchTicket(ticketID string) (Ticket, *Subscription, error)
 	if t == nil {
 		return Ticket{}, nil, &NotFoundError{Kind: "ticket", ID: ticketID}
 	}
-	sub, err := m.hub.watch(ticketID)
+	sub, err := m.hub.watch(ticketKey(ticketID))
 	if err != nil {
 		return Ticket{}, nil, err
 	}
@@ -68,7 +68,7 @@ func (m *Matchmaker) WatchGameSession(gameSessionArn string) (GameSession, *Subs
 	if _, err := m.sessionLocked(gameSessionArn); err != nil {
 		return GameSession{}, nil, err
 	}
-	sub, err := m.hub.watch(gameSessionArn)
+	sub, err := m.hub.watch(sessionKey(gameSessionArn))
 	if err != nil {
 		return GameSession{}, nil, err
 	}

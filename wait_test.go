@@ -138,3 +138,19 @@ func TestCustomEventDataIsInEveryEvent(t *testing.T) {
 		assert.Equal(t, "queue=eu-ranked", e.header().CustomEventData, "%T", e)
 	}
 }
+
+// A ticket ID and a game session ARN that are the same string are watched apart.
+func TestWatchKeysDoNotCollide(t *testing.T) {
+	h := newHarness(t, "testdata/rulesets/gomoku.json", Config{})
+	_, err := h.m.StartMatchBackfill(StartMatchBackfillInput{GameSessionArn: "same", Players: []Player{
+		{PlayerID: "r", Team: "red", Attributes: num("score", 9000)}}})
+	require.NoError(t, err)
+	h.start("same", gomoku("p", 1000))
+	_, sub, err := h.m.WatchTicket("same")
+	require.NoError(t, err)
+	defer sub.Close()
+	require.NoError(t, h.m.EndGameSession("same"))
+	for e, ok := sub.TryNext(); ok; e, ok = sub.TryNext() {
+		t.Errorf("the ticket's watcher got %T about the session", e)
+	}
+}
