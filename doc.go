@@ -306,7 +306,8 @@
 //     parameters in force at an age, sort keys, and evaluation of a potential match in partial
 //     and final mode through the ruleset.Match interface that potential implements.
 //     internal/ruleset/expr: the property-expression language. internal/ruleset/jsonc: the
-//     lenient JSON reader. Dependencies run one way: matchmaker -> ruleset -> expr, jsonc.
+//     lenient JSON reader; internal/suggest: the "did you mean" of every reader. Dependencies
+//     run one way: matchmaker -> ruleset -> expr, jsonc -> suggest.
 //   - cmd/matchmaker: the command line (validate, run, simulate). examples/: runnable programs.
 //     matchmakertest: the test kit. contrib/prometheus: a nested module with a Prometheus
 //     collector for the Observer hook.

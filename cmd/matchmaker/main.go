@@ -35,6 +35,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/seed-04d22514/matchmaker/internal/suggest"
 )
 
 // Exit statuses, as the command line contract fixes them.
@@ -55,6 +57,9 @@ commands:
 Run "matchmaker <command> -h" for a command's details.
 Exit status: 0 success, 1 invalid input, 2 usage error.
 `
+
+// commands are the names run dispatches on, for suggestions.
+var commands = []string{"validate", "run", "simulate", "help"}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -77,7 +82,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usageText)
 		return exitOK
 	default:
-		fmt.Fprintf(stderr, "matchmaker: unknown command %q\n\n%s", cmd, usageText)
+		fmt.Fprintf(stderr, "matchmaker: unknown command %q%s\n", cmd, suggest.Hint(cmd, commands))
+		fmt.Fprintln(stderr, "run 'matchmaker help' for usage")
 		return exitUsage
 	}
 }

@@ -65,9 +65,12 @@ func runCommand(args []string, stdout, stderr io.Writer) int {
 	if status, done := parseFlags(fs, args); done {
 		return status
 	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return exitUsage
+	if n := fs.NArg(); n != 1 {
+		got := "none"
+		if n > 1 {
+			got = fmt.Sprintf("%d: %s", n, quoteArgs(fs.Args()))
+		}
+		return usageError(fs, "takes exactly one scenario file, got "+got)
 	}
 	file := fs.Arg(0)
 	sc, err := loadScenario(file)

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/seed-04d22514/matchmaker"
-	"github.com/seed-04d22514/matchmaker/internal/ruleset"
+	"github.com/seed-04d22514/matchmaker/internal/suggest"
 )
 
 // scenarioFile is a scenario as written on disk. Times are read as json.Number so that each is
@@ -257,7 +257,7 @@ func parseStep(i int, raw json.RawMessage) (step, error) {
 
 // unknownKind reports a step key that is neither "at" nor a request, with the nearest one.
 func unknownKind(path, kind string) error {
-	if s := ruleset.Suggest(kind, append(slices.Sorted(maps.Keys(stepKinds)), "at")); s != "" {
+	if s := suggest.Closest(kind, append(slices.Sorted(maps.Keys(stepKinds)), "at")); s != "" {
 		return errorAt(path, "unknown step kind %s (did you mean %q?)", clipQuote(kind), s)
 	}
 	return errorAt(path, "unknown step kind %s; want one of %s", clipQuote(kind), kindList())

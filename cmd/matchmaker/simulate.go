@@ -10,6 +10,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/seed-04d22514/matchmaker"
@@ -73,12 +74,11 @@ func simulateCommand(args []string, stdout, stderr io.Writer) int {
 	if status, done := parseFlags(fs, args); done {
 		return status
 	}
-	if fs.NArg() > 0 || !sim.valid() {
-		fmt.Fprintf(stderr, "matchmaker simulate: takes no arguments; -rate must be positive, -seconds from %g to %d, -tick at least %g,"+
-			" -timeout from 1 to %d, -seconds/-tick at most %d, and -rate x -seconds at most %d\n",
-			minTickSeconds, maxSeconds, minTickSeconds, maxSeconds, maxTicks, maxSimulatedTickets)
-		fs.Usage()
-		return exitUsage
+	if fs.NArg() > 0 {
+		return usageError(fs, "takes no arguments, got "+quoteArgs(fs.Args()))
+	}
+	if problems := sim.check(); len(problems) > 0 {
+		return usageError(fs, problems...)
 	}
 	data := []byte(simulateRuleSet)
 	if *ruleSetFile != "" {
@@ -91,7 +91,7 @@ func simulateCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	rs, err := matchmaker.ParseRuleSet(data)
 	if err != nil {
-		printProblems(stderr, sim.label, err)
+		printProblems(stderr, sim.label, withPositions(data, err))
 		return exitInvalid
 	}
 	sim.rules = rs
@@ -109,11 +109,43 @@ func simulateCommand(args []string, stdout, stderr io.Writer) int {
 // otherwise never let time move on.
 const maxSimulatedTickets = 10_000_000
 
-// valid reports whether the flags lie within the bounds of limits.go. NaN fails every test.
-func (sim *simulation) valid() bool {
-	return sim.rate > 0 && sim.duration >= minTickSeconds && sim.duration <= maxSeconds &&
-		sim.tick >= minTickSeconds && sim.tick <= maxSeconds && sim.timeout >= 1 && sim.timeout <= maxSeconds &&
-		sim.duration/sim.tick <= maxTicks && sim.rate*sim.duration <= maxSimulatedTickets
+// check returns a problem for each flag outside the bounds of limits.go, naming the flag, then
+// for each pair of flags whose product is too large; nil when all are within. NaN is within no
+// bound.
+func (sim *simulation) check() []string {
+	var problems []string
+	within := func(flag string, v, lo, hi float64) bool {
+		if v >= lo && v <= hi {
+			return true
+		}
+		problems = append(problems, fmt.Sprintf("-%s must be from %s to %s, got %s", flag, number(lo), number(hi), number(v)))
+		return false
+	}
+	okRate := sim.rate > 0
+	if !okRate {
+		problems = append(problems, "-rate must be positive, got "+number(sim.rate))
+	}
+	okSeconds := within("seconds", sim.duration, minTickSeconds, maxSeconds)
+	okTick := within("tick", sim.tick, minTickSeconds, maxSeconds)
+	within("timeout", sim.timeout, 1, maxSeconds)
+	if ticks := sim.duration / sim.tick; okSeconds && okTick && ticks > maxTicks {
+		problems = append(problems, fmt.Sprintf("-seconds %s with -tick %s makes %s ticks; at most %d are allowed",
+			number(sim.duration), number(sim.tick), number(math.Round(ticks)), maxTicks))
+	}
+	if tickets := sim.rate * sim.duration; okRate && okSeconds && !(tickets <= maxSimulatedTickets) {
+		problems = append(problems, fmt.Sprintf("-rate %s for -seconds %s expects %s tickets; at most %d are allowed",
+			number(sim.rate), number(sim.duration), number(tickets), maxSimulatedTickets))
+	}
+	return problems
+}
+
+// number writes a flag's value as people write numbers, with an exponent, and then six digits
+// at most, only when it is very large or very small: 31536000, 0.001, 1e+300.
+func number(f float64) string {
+	if a := math.Abs(f); a == 0 || a >= 1e-6 && a < 1e21 {
+		return strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	return strconv.FormatFloat(f, 'g', 6, 64)
 }
 
 // report collects what a simulation observed.

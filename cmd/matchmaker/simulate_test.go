@@ -22,5 +22,6 @@ func TestSimulateWithRuleSetFile(t *testing.T) {
 
 	status, _, stderr = runCLI("simulate", "-ruleset", rulesets+"invalid/bad-expansion.json")
 	assert.Equal(t, exitInvalid, status)
-	assert.Contains(t, stderr, "expansions[0].target")
+	assert.Equal(t, rulesets+`invalid/bad-expansion.json: expansions[0].target: rule "NoSuchRule" is not defined in rules (line 13, column 29)`+"\n", stderr,
+		"a rule-set file's problems are placed as validate places them")
 }

@@ -21,7 +21,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/seed-04d22514/matchmaker/internal/ruleset"
+	"github.com/seed-04d22514/matchmaker/internal/suggest"
 )
 
 // inputError is one problem with one value of an input file.
@@ -407,7 +407,7 @@ func unknownKey(path, key string, fields []field) error {
 	for i, f := range fields {
 		names[i] = f.name
 	}
-	if s := ruleset.Suggest(key, names); s != "" {
+	if s := suggest.Closest(key, names); s != "" {
 		return errorAt(path, "unknown key %s (did you mean %q?)", clipQuote(key), s)
 	}
 	return errorAt(path, "unknown key %s; the keys are %s", clipQuote(key), strings.Join(names, ", "))

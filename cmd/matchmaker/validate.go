@@ -19,9 +19,10 @@ Checks each FlexMatch rule set. A valid file prints one line on stdout:
 An invalid one prints every problem on stderr, as
   FILE: PATH: message
 where PATH is a JSON path such as rules[2].maxDistance (problems with the file as a whole have
-no PATH). A rule set may have at most 65535 bytes (FlexMatch's limit); a larger file, or a
-device that never ends, is refused after that many bytes. Exit status 1 if any file is invalid
-or unreadable, 2 if no file is given.
+no PATH). The message ends with the place of the value in the file, such as (line 12, column 22),
+or for a missing value the place of the object that lacks it. A rule set may have at most 65535
+bytes (FlexMatch's limit); a larger file, or a device that never ends, is refused after that
+many bytes. Exit status 1 if any file is invalid or unreadable, 2 if no file is given.
 `
 
 func validateCommand(args []string, stdout, stderr io.Writer) int {
@@ -30,8 +31,7 @@ func validateCommand(args []string, stdout, stderr io.Writer) int {
 		return status
 	}
 	if fs.NArg() == 0 {
-		fs.Usage()
-		return exitUsage
+		return usageError(fs, "needs at least one rule-set file")
 	}
 	status := exitOK
 	for _, file := range fs.Args() {
@@ -51,7 +51,7 @@ func validateFile(file string, stdout, stderr io.Writer) bool {
 	}
 	rs, err := matchmaker.ParseRuleSet(data)
 	if err != nil {
-		printProblems(stderr, file, err)
+		printProblems(stderr, file, withPositions(data, err))
 		return false
 	}
 	fmt.Fprintf(stdout, "%s: valid (%s)\n", file, describeRuleSet(rs))

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/seed-04d22514/matchmaker/internal/ruleset/jsonc"
+	"github.com/seed-04d22514/matchmaker/internal/suggest"
 )
 
 // obj reads the members of one JSON object and remembers which keys were asked for, so that
@@ -147,48 +148,12 @@ func (o *obj) finish(what string) {
 			continue
 		}
 		msg := "unknown key %q for " + what
-		if s := Suggest(f.Key, o.known); s != "" {
+		if s := suggest.Closest(f.Key, o.known); s != "" {
 			o.p.add(o.at(f.Key), msg+" (did you mean %q?)", f.Key, s)
 		} else {
 			o.p.add(o.at(f.Key), msg, f.Key)
 		}
 	}
-}
-
-// Suggest returns the candidate within a small edit distance of s, ignoring case, or "": the
-// "did you mean" of unknown keys, shared by the rule-set reader and the command line's
-// scenario reader so both suggest alike. Names longer than 64 bytes get no suggestion.
-func Suggest(s string, candidates []string) string {
-	if len(s) > 64 {
-		return ""
-	}
-	best, bestD := "", 3
-	for _, c := range candidates {
-		if d := editDistance(strings.ToLower(s), strings.ToLower(c)); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func quoteList(ss []string) string {

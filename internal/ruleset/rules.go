@@ -5,6 +5,7 @@ package ruleset
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/seed-04d22514/matchmaker/internal/ruleset/expr"
 	"github.com/seed-04d22514/matchmaker/internal/ruleset/jsonc"
+	"github.com/seed-04d22514/matchmaker/internal/suggest"
 )
 
 func (rs *RuleSet) compileRules(top *obj, p *problems) {
@@ -42,7 +44,7 @@ func (rs *RuleSet) compileRules(top *obj, p *problems) {
 		r.typ = RuleType(typ)
 		if okType && !slices.Contains(ruleTypes, typ) {
 			msg := "unknown rule type %q; the types are " + quoteList(ruleTypes)
-			if s := Suggest(typ, ruleTypes); s != "" {
+			if s := suggest.Closest(typ, ruleTypes); s != "" {
 				p.add(o.at("type"), msg+" (did you mean %q?)", typ, s)
 			} else {
 				p.add(o.at("type"), msg, typ)
@@ -487,7 +489,7 @@ func (cp *compoundParser) node(depth int) (*cnode, error) {
 	r := cp.rules[name]
 	switch {
 	case r == nil:
-		return nil, fmt.Errorf("rule %q is not defined before this compound rule", name)
+		return nil, fmt.Errorf("rule %q is not defined before this compound rule%s", name, suggest.Hint(name, slices.Sorted(maps.Keys(cp.rules))))
 	case r.typ == RuleBatchDistance:
 		return nil, fmt.Errorf("batchDistance rule %q cannot be used in a compound rule", name)
 	case r.typ == RuleAbsoluteSort || r.typ == RuleDistanceSort:

@@ -6,10 +6,13 @@ package expr
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/seed-04d22514/matchmaker/internal/suggest"
 )
 
 // Bounds on expression sources, so that hostile rule sets cannot exhaust the stack or memory.
@@ -239,13 +242,15 @@ func (e *Expr) UsesCount() bool { return e.count }
 // String returns the normalised source: "teams" for the "team" alias, "playerId", no spaces.
 func (e *Expr) String() string { return e.src }
 
-// Error is a compile error: what went wrong and the byte offset in the source where.
+// Error is a compile error: what went wrong and the byte offset in the source where, and for an
+// unknown name the nearest known one.
 type Error struct {
 	offset int
 	msg    string
+	hint   string // " (did you mean ...?)", or ""
 }
 
-func (e *Error) Error() string { return e.msg + " at offset " + strconv.Itoa(e.offset) }
+func (e *Error) Error() string { return e.msg + " at offset " + strconv.Itoa(e.offset) + e.hint }
 
 // IsExpression reports whether a referenceValue string is an expression rather than a string
 // literal: trimmed, it starts with "teams[" or "team[" (spaces allowed before the bracket) or with
@@ -264,8 +269,9 @@ func IsExpression(s string) bool {
 }
 
 // Compile parses src and checks it against sc. Errors say what is wrong and at which byte
-// offset, such as `unknown attribute "skil" at offset 32`; they carry no "matchmaker:" prefix
-// because callers report them inside a FieldError.
+// offset, and for an unknown function, team or attribute the nearest declared name, such as
+// `unknown attribute "skil" at offset 32 (did you mean "skill"?)`; they carry no "matchmaker:"
+// prefix because callers report them inside a FieldError.
 func Compile(src string, sc *Scope) (*Expr, error) {
 	if len(src) > maxExprLen {
 		return nil, &Error{offset: maxExprLen, msg: "expression longer than " + strconv.Itoa(maxExprLen) + " bytes"}
@@ -334,6 +340,12 @@ func (p *parser) fail(format string, args ...any) error {
 
 func (p *parser) failAt(offset int, format string, args ...any) error {
 	return &Error{offset: offset, msg: fmt.Sprintf(format, args...)}
+}
+
+// unknown fails at offset because name, a what ("function", "team", "attribute"), is not among
+// known, and suggests the nearest of them.
+func (p *parser) unknown(offset int, what, name string, known []string) error {
+	return &Error{offset: offset, msg: fmt.Sprintf("unknown %s %q", what, name), hint: suggest.Hint(name, known)}
 }
 
 // rest returns a short excerpt of the unparsed source for error messages.
@@ -408,7 +420,7 @@ func (p *parser) expr() (*node, error) {
 	fn := lookupFunc(word)
 	if fn == fnNone {
 		if p.peek('(') {
-			return nil, p.failAt(start, "unknown function %q", word)
+			return nil, p.unknown(start, "function", word, funcNames[fnNone+1:])
 		}
 		return nil, p.failAt(start, "unexpected %q; want a function or teams[...]", word)
 	}
@@ -511,7 +523,7 @@ func (p *parser) path() (*node, error) {
 		}
 		ref, ok := p.sc.Attrs[name]
 		if !ok {
-			return nil, p.failAt(at, "unknown attribute %q", name)
+			return nil, p.unknown(at, "attribute", name, slices.Sorted(maps.Keys(p.sc.Attrs)))
 		}
 		n.end, n.attrName, n.attr = endAttr, name, ref
 		n.shape.elem = attrKind(ref.Type)
@@ -562,7 +574,7 @@ func (p *parser) teamSelector(n *node) error {
 		}
 		idx, ok := p.sc.Teams[name]
 		if !ok {
-			return p.failAt(at, "unknown team %q", name)
+			return p.unknown(at, "team", name, slices.Sorted(maps.Keys(p.sc.Teams)))
 		}
 		n.teamNames = append(n.teamNames, name)
 		n.teams = append(n.teams, idx...)

@@ -615,6 +615,32 @@ func TestCompileErrors(t *testing.T) {
 	assert.NoError(t, err, "32 levels are allowed")
 }
 
+// TestCompileErrorsSuggestNames checks the whole message for unknown names: the nearest declared
+// name follows the offset, and a name far from every declared one gets no suggestion.
+func TestCompileErrorsSuggestNames(t *testing.T) {
+	sc := general.scope()
+	for _, tc := range []struct{ src, want string }{
+		{"teams[red].players.attributes[skil]", `unknown attribute "skil" at offset 30 (did you mean "skill"?)`},
+		{"teams[red].players.attributes[ Mode ]", `unknown attribute "Mode" at offset 31 (did you mean "mode"?)`},
+		{"teams[red].players.attributes[pref]", `unknown attribute "pref" at offset 30 (did you mean "prefs"?)`},
+		{"teams[red].players.attributes[elo]", `unknown attribute "elo" at offset 30`},
+		{"teams[Red]", `unknown team "Red" at offset 6 (did you mean "red"?)`},
+		{"teams[red, bleu]", `unknown team "bleu" at offset 11 (did you mean "blue"?)`},
+		{"teams[trio_4]", `unknown team "trio_4" at offset 6 (did you mean "trio_1"?)`},
+		{"teams[x]", `unknown team "x" at offset 6`},
+		{"AVG(teams[red].players.attributes[skill])", `unknown function "AVG" at offset 0 (did you mean "avg"?)`},
+		{"stdev(teams[red].players.attributes[skill])", `unknown function "stdev" at offset 0 (did you mean "stddev"?)`},
+		{"average(teams[red].players.attributes[skill])", `unknown function "average" at offset 0`},
+	} {
+		_, err := Compile(tc.src, sc)
+		if assert.Error(t, err, tc.src) {
+			assert.Equal(t, tc.want, err.Error(), tc.src)
+		}
+	}
+	_, err := Compile("teams[red].players.attributes[skil]", &Scope{Teams: sc.Teams, TeamCount: sc.TeamCount})
+	assert.EqualError(t, err, `unknown attribute "skil" at offset 30`, "a rule set without attributes suggests none")
+}
+
 func TestIsExpression(t *testing.T) {
 	for _, tc := range []struct {
 		s    string
