@@ -200,6 +200,9 @@ type GameSessionInfo struct {
 type MatchmakingSearching struct {
 	Header
 	Tickets []EventTicket
+	// EstimatedWait is the expected wait from recent matches (as DescribeMatchmaking reports
+	// it); zero until a ticket has matched.
+	EstimatedWait time.Duration
 }
 
 // PotentialMatchCreated reports a match that has been formed, before acceptance (if required)

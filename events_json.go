@@ -44,6 +44,7 @@ type eventDetail struct {
 	Message               *string         `json:"message,omitempty"`
 	RuleEvaluationMetrics []RuleMetric    `json:"ruleEvaluationMetrics,omitzero"`
 	Region                string          `json:"region,omitempty"`
+	EstimatedWaitMillis   any             `json:"estimatedWaitMillis,omitempty"`
 	GameSessionInfo       GameSessionInfo `json:"gameSessionInfo"`
 	MatchmakerData        *MatchmakerData `json:"matchmakerData,omitempty"`
 	CustomEventData       string          `json:"customEventData,omitempty"`
@@ -99,11 +100,16 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-// MarshalJSON writes the event as the detail of FlexMatch's MatchmakingSearching event. FlexMatch
-// also writes estimatedWaitMillis, which this event does not carry; see
-// Matchmaker.DescribeMatchmaking for the estimate.
+// MarshalJSON writes the event as the detail of FlexMatch's MatchmakingSearching event, with
+// estimatedWaitMillis in milliseconds, or "NOT_AVAILABLE" (as FlexMatch writes) before any
+// ticket has matched.
 func (e MatchmakingSearching) MarshalJSON() ([]byte, error) {
-	return newDetail(&e, e.Tickets).marshal()
+	d := newDetail(&e, e.Tickets)
+	d.EstimatedWaitMillis = "NOT_AVAILABLE"
+	if e.EstimatedWait > 0 {
+		d.EstimatedWaitMillis = e.EstimatedWait.Milliseconds()
+	}
+	return d.marshal()
 }
 
 // MarshalJSON writes the event as the detail of FlexMatch's PotentialMatchCreated event, with

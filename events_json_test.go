@@ -42,8 +42,6 @@ var ejGaps = map[string]struct {
 	absent []string // FlexMatch writes it; the library has no such data
 	extra  []string // the library writes it; FlexMatch's example does not show it
 }{
-	// The event carries no wait estimate (FlexMatch's example says "NOT_AVAILABLE").
-	"MatchmakingSearching": {absent: []string{"detail.estimatedWaitMillis"}},
 	// The library knows nothing of a player gateway.
 	"MatchmakingSucceeded": {absent: []string{"detail.gameSessionInfo.playerGatewayStatus"}},
 	// FlexMatch documents ruleEvaluationMetrics for MatchmakingFailed; its example omits it.
@@ -333,6 +331,7 @@ func TestEventJSONCoversEveryField(t *testing.T) {
 		"Region": "region", "GameSessionArn": "gameSessionInfo.gameSessionArn", "Acceptance": "acceptance",
 		"GameSessionInfo": "gameSessionInfo", "Reason": "reason", "Message": "message",
 		"BackfillTicketID": "tickets[].ticketId", "MatchmakerData": "matchmakerData",
+		"EstimatedWait": "estimatedWaitMillis",
 	}
 	var walk func(typ reflect.Type, owner string)
 	walk = func(typ reflect.Type, owner string) {
@@ -736,6 +735,7 @@ func ExampleNewEnvelope() {
 	//         ]
 	//       }
 	//     ],
+	//     "estimatedWaitMillis": "NOT_AVAILABLE",
 	//     "gameSessionInfo": {
 	//       "players": [
 	//         {

@@ -70,7 +70,7 @@ func (m *Matchmaker) startSearchLocked(now time.Time, t *ticket) {
 	if t.status == StatusQueued && !m.moveLocked(t, StatusSearching) {
 		return
 	}
-	m.emit(now, &MatchmakingSearching{Tickets: []EventTicket{m.eventTicket(t, false)}})
+	m.emit(now, &MatchmakingSearching{Tickets: []EventTicket{m.eventTicket(t, false)}, EstimatedWait: m.estimatedWait()})
 }
 
 // returnToSearchLocked puts a ticket whose match did not complete back in the pool; it enters
