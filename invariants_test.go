@@ -231,8 +231,6 @@ func (c *invariantChecker) guard() {
 var knownDefects = map[string]string{
 	"backfill-cap":     "TestReproBackfillCapIgnoresTicketsAddedBeforeTheBackfill",
 	"suggested-region": "TestReproSuggestedRegionIgnoresMaxLatency",
-	"panic-sort-key":   "TestReproEmptyBackfillRosterPanicsSortRule",
-	"latency-regions":  "TestReproRequeuedRosterPlayerKeepsLatencyRegions",
 	// Found by TestOracleAgreesWithEngineChecker: the engine rejects what the oracle accepts.
 	"collection-repeats": "TestReproReferenceIntersectionCountsEachValueOnce",
 }
@@ -1080,7 +1078,6 @@ func TestReproSuggestedRegionIgnoresMaxLatency(t *testing.T) {
 }
 
 func TestReproEmptyBackfillRosterPanicsSortRule(t *testing.T) {
-	t.Skip("engine defect: Tick panics (index out of range in ruleset.SortKey) on a backfill with an empty roster when a sort rule sorts a string attribute, leaving the lock held")
 	rs := MustParseRuleSet([]byte(`{"ruleLanguageVersion":"1.0","playerAttributes":[{"name":"mode","type":"string","default":"a"}],
 		"teams":[{"name":"t","minPlayers":1,"maxPlayers":4}],
 		"rules":[{"name":"SameMode","type":"absoluteSort","sortAttribute":"mode"}]}`))
@@ -1095,7 +1092,6 @@ func TestReproEmptyBackfillRosterPanicsSortRule(t *testing.T) {
 }
 
 func TestReproRequeuedRosterPlayerKeepsLatencyRegions(t *testing.T) {
-	t.Skip("engine defect: a session player who queues again has latencies attributed to other regions (region IDs released while still in use), so latency rules judge the wrong values")
 	h := newHarness(t, "testdata/rulesets/gomoku-latency.json", Config{})
 	r1 := Player{PlayerID: "r1", LatencyInMs: Latencies{"ap-south-1": 142, "us-east-1": 45}}
 	inGame := r1

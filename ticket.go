@@ -352,6 +352,9 @@ func (m *Matchmaker) checkNewTicketID(id string, p *problems) {
 
 // admit enters t into the pool, cancelling older tickets of its players. Requires m.mu.
 func (m *Matchmaker) admit(now time.Time, t *ticket) {
+	// Hold the region names first: ending the player's older ticket or leaving their game
+	// session below may release the last other hold on a name this ticket uses.
+	m.regions.retain(t.players)
 	for i := range t.players {
 		if t.bf != nil {
 			break // a backfill roster's players are in a game, not searching
@@ -364,7 +367,6 @@ func (m *Matchmaker) admit(now time.Time, t *ticket) {
 		}
 		m.players[t.players[i].ID] = t
 	}
-	m.regions.retain(t.players)
 	m.seq++
 	t.seq = m.seq
 	t.start = now.UnixNano()

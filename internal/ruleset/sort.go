@@ -16,6 +16,9 @@ func (rs *RuleSet) SortCount() int { return len(rs.sorts) }
 // relative to the anchor's party for distanceSort: smaller sorts first, missing values last.
 func (rs *RuleSet) SortKey(j int, anchor, t []Player) float64 {
 	r := rs.sorts[j]
+	if len(anchor) == 0 || len(t) == 0 { // an empty backfill roster has nothing to sort by
+		return math.Inf(1)
+	}
 	a := rs.attrs[r.sortAttr]
 	sign := 1.0
 	if r.sortDesc {
