@@ -153,7 +153,9 @@ func (m *Matchmaker) expirePlacementsLocked(now time.Time) {
 			due = append(due, pl)
 		}
 	}
-	slices.SortFunc(due, func(a, b *placement) int { return cmp.Or(a.deadline.Compare(b.deadline), cmp.Compare(a.pr.id, b.pr.id)) })
+	slices.SortFunc(due, func(a, b *placement) int {
+		return cmp.Or(a.deadline.Compare(b.deadline), cmp.Compare(a.pr.id, b.pr.id))
+	})
 	for _, pl := range due {
 		m.endPlacementLocked(now, pl, "Placement timed out.", true)
 	}
