@@ -59,20 +59,23 @@
 // considered, which rules rejected it and how often, and where its expansions stand.
 //
 // Tickets go QUEUED, SEARCHING (at the next tick), then REQUIRES_ACCEPTANCE when acceptance is
-// required, PLACING while an acknowledged backfill waits for its game server, and end
+// required, PLACING while the host's Placer places the match or an acknowledged backfill waits
+// for its game server, and end
 // COMPLETED, CANCELLED, TIMED_OUT or FAILED, each with exactly one terminal event. The status
 // graph is enforced in one place (lifecycle.go):
 //
 //	QUEUED              -> SEARCHING, CANCELLED, TIMED_OUT
 //	SEARCHING           -> REQUIRES_ACCEPTANCE, PLACING, COMPLETED, CANCELLED, TIMED_OUT, SEARCHING
 //	REQUIRES_ACCEPTANCE -> COMPLETED, PLACING, SEARCHING, CANCELLED, TIMED_OUT
-//	PLACING             -> COMPLETED, SEARCHING, CANCELLED
+//	PLACING             -> COMPLETED, SEARCHING, CANCELLED, FAILED
 //
 // A ticket returns to SEARCHING (keeping its start time) when its match does not complete; only
 // a backfill whose game server stopped acknowledging it times out while its match awaits
-// acceptance. FAILED is reserved for placement failures. [Matchmaker.DescribeMatchmaking] reports a ticket until the retention period after it
-// ended ([WithTicketRetention]). The request timeout is measured from the ticket's start and
-// also runs while it waits for acceptance; a ticket returned to the search keeps its start time.
+// acceptance. A ticket ends FAILED only when the host's Placer cannot place its match.
+// [Matchmaker.DescribeMatchmaking] reports a ticket until the retention period after it ended
+// ([WithTicketRetention]). The request timeout is measured from the ticket's start and also runs
+// while it waits for acceptance, not while it is PLACING; a ticket returned to the search keeps
+// its start time.
 //
 // # How matches are formed
 //

@@ -14,7 +14,8 @@ package matchmaker
 // before the game server acknowledged it. A ticket in a match that needs no acceptance stays
 // SEARCHING until the match completes, so SEARCHING -> SEARCHING is such a return. The only
 // ticket that times out while its match waits for acceptance is a backfill whose game server
-// stopped acknowledging it. FAILED is reserved for placement failures and has no way in yet.
+// stopped acknowledging it. A ticket ends FAILED only when the host's Placer reports that its
+// match cannot be placed (FailPlacement without retry).
 
 import (
 	"fmt"

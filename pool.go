@@ -1,7 +1,7 @@
 package matchmaker
 
 // This file holds the pool of searching tickets. They are kept in the rule set's order (see
-// RuleSet.chooseOrdering): by a partition (the value of a string batchDistance attribute), then a
+// ruleset.RuleSet.OrderKey): by a partition (the value of a string batchDistance attribute), then a
 // numeric key, then admission. An anchor looks for partners only among its nearest neighbours in
 // that order. Beside the order, compact arrays hold what the search and the bookkeeping read
 // (key, partition, admission number), so that merging arrivals, dropping departures, marking and

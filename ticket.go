@@ -117,7 +117,7 @@ type ticket struct {
 	// groupHeld: the ticket holds its partition id (see partitions).
 	groupHeld bool
 
-	key     float64 // position in the pool order (see RuleSet.chooseOrdering)
+	key     float64 // position in the pool order (see ruleset.RuleSet.OrderKey)
 	id      string
 	players []player
 	start   int64     // admission, Unix nanoseconds
