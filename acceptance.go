@@ -56,7 +56,8 @@ func (m *Matchmaker) await(now time.Time, pr *proposal) {
 // player has accepted, the match completes; one rejection ends the proposal: tickets whose
 // players all accepted return to the search, the others are cancelled.
 func (m *Matchmaker) AcceptMatch(in AcceptMatchInput) error {
-	return m.update(func(now time.Time) error { return m.acceptMatchLocked(now, in) })
+	_, err := m.exec(&command{kind: cmdAccept, accept: &in})
+	return err
 }
 
 func (m *Matchmaker) acceptMatchLocked(now time.Time, in AcceptMatchInput) error {

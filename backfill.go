@@ -155,7 +155,8 @@ func (m *Matchmaker) configurationArn() string {
 // has one active backfill: a new request replaces the old one, which ends with
 // BackfillCancelled (reason REPLACED). Bad input gets a *ValidationError and changes nothing.
 func (m *Matchmaker) StartMatchBackfill(in StartMatchBackfillInput) (Ticket, error) {
-	return update(m, func(now time.Time) (Ticket, error) { return m.startMatchBackfillLocked(now, in) })
+	r, err := m.exec(&command{kind: cmdStartBackfill, backfill: &in})
+	return r.ticket, err
 }
 
 func (m *Matchmaker) startMatchBackfillLocked(now time.Time, in StartMatchBackfillInput) (_ Ticket, err error) {
@@ -310,7 +311,8 @@ func (bf *backfill) pendingPlayers() int {
 // StopMatchBackfill cancels a backfill ticket; the session gets BackfillCancelled. Stopping a
 // session's automatic backfill turns automatic backfill off for that session, as in FlexMatch.
 func (m *Matchmaker) StopMatchBackfill(ticketID string) error {
-	return m.update(func(now time.Time) error { return m.stopLocked(now, ticketID, "StopMatchBackfill", true) })
+	_, err := m.exec(&command{kind: cmdStopBackfill, id: ticketID})
+	return err
 }
 
 // AcknowledgeBackfill renews a backfill that requires acknowledgement (Config
@@ -318,7 +320,8 @@ func (m *Matchmaker) StopMatchBackfill(ticketID string) error {
 // complete with MatchmakingSucceeded and the session gets MatchmakingDataUpdated. Proposals made
 // against a roster that changed since are rejected and their tickets return to the pool.
 func (m *Matchmaker) AcknowledgeBackfill(ticketID string) (AcknowledgeBackfillOutput, error) {
-	return update(m, func(now time.Time) (AcknowledgeBackfillOutput, error) { return m.acknowledgeLocked(now, ticketID) })
+	r, err := m.exec(&command{kind: cmdAck, id: ticketID})
+	return r.ack, err
 }
 
 func (m *Matchmaker) acknowledgeLocked(now time.Time, ticketID string) (AcknowledgeBackfillOutput, error) {
@@ -406,7 +409,8 @@ func pendingRoster(bf *backfill) []player {
 // drops them from its roster (a proposal made before is rejected as stale), and with automatic
 // backfill the session gets a backfill ticket if it has none (beyond FlexMatch).
 func (m *Matchmaker) RemovePlayers(gameSessionArn string, playerIDs ...string) error {
-	return m.update(func(now time.Time) error { return m.removePlayersLocked(now, gameSessionArn, playerIDs) })
+	_, err := m.exec(&command{kind: cmdRemovePlayers, id: gameSessionArn, ids: playerIDs})
+	return err
 }
 
 func (m *Matchmaker) removePlayersLocked(now time.Time, gameSessionArn string, playerIDs []string) error {
@@ -436,7 +440,8 @@ func (m *Matchmaker) removePlayersLocked(now time.Time, gameSessionArn string, p
 // rejected as stale. A player still searching in a ticket leaves that ticket
 // (DUPLICATE_PLAYER). Bad input gets a *ValidationError and changes nothing.
 func (m *Matchmaker) AddPlayers(gameSessionArn string, players ...Player) error {
-	return m.update(func(now time.Time) error { return m.addPlayersLocked(now, gameSessionArn, players) })
+	_, err := m.exec(&command{kind: cmdAddPlayers, id: gameSessionArn, players: players})
+	return err
 }
 
 func (m *Matchmaker) addPlayersLocked(now time.Time, gameSessionArn string, players []Player) (err error) {
@@ -537,18 +542,21 @@ func (m *Matchmaker) describeSessionLocked(arn string) GameSession {
 
 // EndGameSession forgets a game session; its active backfill is cancelled.
 func (m *Matchmaker) EndGameSession(gameSessionArn string) error {
-	return m.update(func(now time.Time) error {
-		s, err := m.sessionLocked(gameSessionArn)
-		if err != nil {
-			return err
-		}
-		if t := s.backfill; t != nil && !t.status.Terminal() {
-			s.auto = false
-			m.endTicketLocked(now, t, StatusCancelled, ReasonCancelled, "Game session ended.")
-		}
-		m.forgetSession(s)
-		return nil
-	})
+	_, err := m.exec(&command{kind: cmdEndSession, id: gameSessionArn})
+	return err
+}
+
+func (m *Matchmaker) endGameSessionLocked(now time.Time, gameSessionArn string) error {
+	s, err := m.sessionLocked(gameSessionArn)
+	if err != nil {
+		return err
+	}
+	if t := s.backfill; t != nil && !t.status.Terminal() {
+		s.auto = false
+		m.endTicketLocked(now, t, StatusCancelled, ReasonCancelled, "Game session ended.")
+	}
+	m.forgetSession(s)
+	return nil
 }
 
 // placeSession records the game session of a new match (WithQueue) and starts its automatic

@@ -202,8 +202,8 @@
 //
 // A Matchmaker is safe for concurrent use. One mutex guards its state; no user code runs and no
 // channel is sent on while it is held. Every request that changes state takes the lock, checks
-// that the Matchmaker is open, runs at the request's time, releases the lock and delivers its
-// events, through one helper (Matchmaker.update).
+// that the Matchmaker is open, records it in the journal (if any), runs at the request's time,
+// releases the lock and delivers its events, through one helper (Matchmaker.exec).
 //
 // A Matchmaker has one time: the latest instant it has used, which never runs backwards. Each
 // tick runs at one instant, passed down to every phase; expansions and timeouts are functions
@@ -220,7 +220,56 @@
 // testing/synctest covers [Matchmaker.Run]. Run starts no goroutine; when its context ends it
 // returns, leaving waiting tickets in the pool (call Run again, or Close to cancel them with
 // reason MATCHMAKER_CLOSED). With [WithRandom] set to a fixed source, the same rule set, inputs
-// and times give the same matches, IDs and events.
+// and times give the same matches, IDs and events. The random source is read once, by New, to
+// seed the ID generator (a ChaCha8 stream), whose state snapshots and journals carry; a source
+// that fails then is refused by New.
+//
+// # Durability: snapshots, shutdown and the journal
+//
+// A Matchmaker keeps its state in memory; the host keeps it across restarts in two ways, which
+// combine:
+//   - [Matchmaker.Snapshot] writes the complete state (tickets with statuses, times and rule
+//     counters, the pool's order and pending changes, timers, proposals and answers,
+//     placements, game sessions with rosters and versions, backfills and their
+//     acknowledgement deadlines, counters, the ID generator). [Restore] builds a Matchmaker
+//     from it that behaves exactly as the original would have: the same results, matches, IDs
+//     and events for the same later inputs, and a byte-identical snapshot. The state is copied
+//     under the lock and written after it is released.
+//   - [Matchmaker.Shutdown] stops without cancelling tickets, writing a snapshot; [Matchmaker.Close]
+//     still cancels every ticket (MATCHMAKER_CLOSED).
+//   - [WithJournal] records every command (each request, refused ones included, and each tick
+//     with its time, and what the request read from the clock) as an entry before it takes
+//     effect. [Recover] replays the newest snapshot and the entries after it to the same state.
+//     Entries are numbered ([EntrySeq]); a snapshot records the last it contains
+//     ([SnapshotSeq]); [Matchmaker.Replay] applies one entry, skipping those already applied,
+//     which also serves a standby that follows a journal. The package journal keeps one in
+//     files with one fsync per tick.
+//
+// What an acknowledged request survives: it returned after Journal.Append returned, so with a
+// journal whose Append reaches the operating system (the file journal's does), it survives the
+// process being killed; it survives the machine failing once the next tick's Sync returned. A
+// tick's events are delivered only after its Sync, so no subscriber sees an outcome that a
+// crash could undo. A failed Append refuses the request (a [*JournalError]) and changes
+// nothing; a failed Sync fails the Matchmaker: every later request returns the error, and the
+// host recovers from the journal.
+//
+// Replay does not call the Placer (it saw those placements when they were made);
+// [Matchmaker.Placements] lists the pending ones, which a restarted host places again.
+// Subscriptions, watchers and Wait calls belong to the process and are not saved; Shutdown
+// ends them with ErrClosed. Events replayed keep their original Seq, so a consumer that
+// subscribes before replaying (Restore, Subscribe, then Replay each entry) and drops the Seqs
+// it has seen sees every event once.
+//
+// Compatibility: snapshots and entries start with a format version (1); another version is
+// refused with a [*SnapshotError] naming both. Both record the rule set's SHA-256: restoring
+// with another rule set, even one that differs only in spacing, is refused (a changed rule set
+// changes what waiting tickets match; drain the queue, or start a new Matchmaker, to change it).
+// Other Config fields and options may change between runs and apply from then on; deadlines
+// already set keep their times. A snapshot is checked by its CRC-32C and every count, number
+// and reference in it is checked before use, so a truncated or corrupt one is refused, never a
+// panic. A Matchmaker driven by Tick without a Clock cannot be snapshotted before its first
+// Tick (its requests have no time yet). Bounds: a snapshot is read up to 4 GiB; a journal
+// entry is at most 1 MiB (a larger request is refused before it is recorded).
 //
 // Errors name what they are about: [*LimitError] the bound and its value, [*NotFoundError] the
 // kind and ID, [*StateError] the ticket, its status and the refused request; each matches its
@@ -283,8 +332,11 @@
 // # Architecture
 //
 // The package reads from the outside in; each file holds one concern:
-//   - matchmaker.go: Matchmaker, Config, options, New, Run, Close, Subscribe, Stats, and the
-//     request preamble (update) and event delivery.
+//   - matchmaker.go: Matchmaker, Config, options, New, Run, Close, Subscribe, Stats, and event
+//     delivery.
+//   - journal.go: every request as a command: the request preamble (exec), the journal entry it
+//     becomes, Replay and Recover. snapshot.go: Snapshot, Restore, Shutdown. codec.go: the
+//     bounded binary encoding both use.
 //   - tick.go: Tick and tickLocked, the table of contents of a pass (timers, proposals awaiting
 //     acceptance, backfill acknowledgements, placements, new tickets, search, commit, purge),
 //     and the Matchmaker's time.
@@ -315,7 +367,7 @@
 //     matchmakertest: the test kit. contrib/prometheus: a nested module with a Prometheus
 //     collector for the Observer hook.
 //
-// Every unexported method of Matchmaker runs with the Matchmaker's lock held, except update and
-// deliver, which take it themselves; the tick's phases and the request bodies carry the Locked
+// Every unexported method of Matchmaker runs with the Matchmaker's lock held, except exec,
+// deliver, deliverLocked and afterDeliver, which take it themselves or run with no lock; the tick's phases and the request bodies carry the Locked
 // suffix to make the rule visible where it matters most.
 package matchmaker

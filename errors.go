@@ -31,7 +31,59 @@ var (
 	// ErrSlowSubscriber ends a Subscription whose consumer fell more than WithMaxSubscriberLag
 	// events behind across ticks. The consumer should resubscribe and re-read the state it needs.
 	ErrSlowSubscriber = errors.New("matchmaker: subscriber too slow, subscription ended")
+	// ErrBadSnapshot is matched by every *SnapshotError.
+	ErrBadSnapshot = errors.New("matchmaker: bad snapshot or journal entry")
+	// ErrJournal is matched by every *JournalError.
+	ErrJournal = errors.New("matchmaker: journal failed")
 )
+
+// SnapshotError reports a snapshot or journal entry that cannot be read: truncated, corrupt,
+// of an unknown format version, or taken with a different rule set. Nothing was changed. It
+// matches [ErrBadSnapshot] with [errors.Is].
+type SnapshotError struct {
+	// What is "snapshot" or "journal entry".
+	What string
+	// Field names the part being read, such as "tickets[12].players[0].latency".
+	Field string
+	// Offset is the byte offset where reading stopped.
+	Offset int
+	// Reason says what is wrong.
+	Reason string
+}
+
+func (e *SnapshotError) Error() string {
+	s := "matchmaker: bad " + e.What
+	if e.Field != "" {
+		s += ": " + e.Field
+	}
+	return s + " (byte " + strconv.Itoa(e.Offset) + "): " + e.Reason
+}
+
+// Is reports whether target is ErrBadSnapshot.
+func (e *SnapshotError) Is(target error) bool { return target == ErrBadSnapshot }
+
+// JournalError reports a Journal that failed. From Append, the request was refused and nothing
+// changed; from Sync after a tick, the Matchmaker has failed: every later request returns the
+// same error, and the host recovers from the journal (see Recover). It matches [ErrJournal]
+// with [errors.Is] and unwraps to the Journal's own error.
+type JournalError struct {
+	// Op is "Append" or "Sync".
+	Op string
+	// Seq is the position of the entry concerned (for Sync, the last one appended).
+	Seq uint64
+	// Err is the Journal's error.
+	Err error
+}
+
+func (e *JournalError) Error() string {
+	return "matchmaker: journal " + e.Op + " at entry " + strconv.FormatUint(e.Seq, 10) + ": " + e.Err.Error()
+}
+
+// Is reports whether target is ErrJournal.
+func (e *JournalError) Is(target error) bool { return target == ErrJournal }
+
+// Unwrap returns the Journal's error.
+func (e *JournalError) Unwrap() error { return e.Err }
 
 // LimitError reports a request refused because it would exceed a configured bound. It matches
 // [ErrLimit] with [errors.Is]; use [errors.As] to read which bound.

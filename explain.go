@@ -45,7 +45,7 @@ func (m *Matchmaker) Explain(ticketID string) (Explanation, error) {
 	if t == nil {
 		return Explanation{}, &NotFoundError{Kind: "ticket", ID: ticketID}
 	}
-	now := m.requestTimeLocked()
+	now := m.peekTimeLocked()
 	end := now
 	if t.ending != nil {
 		end = t.ending.at

@@ -5,9 +5,10 @@ package matchmaker
 
 import (
 	"context"
-	"crypto/rand"
+	crand "crypto/rand"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -107,6 +108,7 @@ type options struct {
 	maxBackfills int
 	maxSessions  int
 	retention    time.Duration
+	journal      Journal
 }
 
 // WithClock sets the time source. The Matchmaker calls it with its lock held, so it must not
@@ -199,6 +201,8 @@ type Matchmaker struct {
 	// update and deliver, which take it themselves.
 	mu            sync.Mutex
 	closed        bool
+	failed        error              // a *JournalError after a failed Sync: every request returns it
+	halt          chan struct{}      // closed by Shutdown and by a failed Sync: ends every Wait
 	now           time.Time          // the Matchmaker's time: the latest instant it has used; never decreases
 	ticked        bool               // Tick has run at least once
 	ranOnce       bool               // Run has driven this Matchmaker: requests read the clock
@@ -231,15 +235,21 @@ type Matchmaker struct {
 	sessionQueue  []*session          // known sessions, oldest first, for eviction at the limit
 	acked         []*ticket           // backfills that require acknowledgement
 	stats         Stats
-	waitEWMA      float64 // seconds
+	waitEWMA      float64       // seconds
+	rng           *rand.ChaCha8 // generated IDs, seeded from the random source (see WithRandom)
+	fingerprint   string        // the rule set's, checked by Restore and Replay
+	jseq          uint64        // the position of the last journal entry applied
+	entryBuf      []byte        // scratch for encoding journal entries
 
 	deliverMu sync.Mutex // serialises delivery so subscribers see events in Seq order
 	hub       *hub
 }
 
 // New checks cfg and returns a Matchmaker ready for requests. It starts no goroutine.
-func New(cfg Config, opts ...Option) (*Matchmaker, error) {
-	o := options{clock: systemClock{}, tickInterval: time.Second, random: rand.Reader,
+func New(cfg Config, opts ...Option) (*Matchmaker, error) { return newMatchmaker(cfg, opts) }
+
+func newMatchmaker(cfg Config, opts []Option) (*Matchmaker, error) {
+	o := options{clock: systemClock{}, tickInterval: time.Second, random: crand.Reader,
 		maxLag: 1 << 16, maxSubs: 1024, maxWatchers: 1 << 16, maxTickets: 1 << 20, maxBackfills: 1 << 16, maxSessions: 1 << 16, retention: 10 * time.Minute}
 	for _, opt := range opts {
 		opt(&o)
@@ -256,11 +266,18 @@ func New(cfg Config, opts ...Option) (*Matchmaker, error) {
 	m := &Matchmaker{cfg: cfg, rs: cfg.RuleSet.c, opts: o, clock: o.clock,
 		tickets: map[string]*ticket{}, players: map[string]*ticket{},
 		pending: map[string]*proposal{}, placements: map[string]*placement{}, sessions: map[string]*session{}, sessionOf: map[string]*session{},
-		hub: newHub(o.maxLag, o.maxSubs)}
+		hub: newHub(o.maxLag, o.maxSubs), halt: make(chan struct{})}
 	m.hub.maxWatch = o.maxWatchers
 	m.pool = newPool(cfg.RuleSet.c)
 	m.chk = ruleset.NewChecker(cfg.RuleSet.c)
 	m.pm = newPotential(cfg.RuleSet.c)
+	m.fingerprint = cfg.RuleSet.fingerprint
+	var seed [32]byte
+	if _, err := io.ReadFull(o.random, seed[:]); err != nil {
+		return nil, &ValidationError{Input: "configuration", Problems: []FieldError{{Path: "WithRandom",
+			Message: "the random source failed: " + err.Error()}}}
+	}
+	m.rng = rand.NewChaCha8(seed)
 	return m, nil
 }
 
@@ -352,7 +369,7 @@ func (m *Matchmaker) Run(ctx context.Context) error {
 	}
 	defer m.running.Store(false)
 	// From now on requests read the clock; any made before Run started take its start time.
-	if err := m.update(func(time.Time) error { return nil }); err != nil {
+	if _, err := m.exec(&command{kind: cmdRun}); err != nil {
 		return err
 	}
 	t := time.NewTicker(m.opts.tickInterval)
@@ -373,14 +390,18 @@ func (m *Matchmaker) Run(ctx context.Context) error {
 // MATCHMAKER_CLOSED), those events are delivered, and every subscription ends with ErrClosed.
 // Requests after Close return ErrClosed; a second Close does nothing and returns nil.
 func (m *Matchmaker) Close() error {
-	m.mu.Lock()
-	if m.closed {
-		m.mu.Unlock()
+	_, err := m.exec(&command{kind: cmdClose})
+	if err == ErrClosed {
 		return nil
 	}
-	now := m.requestTimeLocked()
+	m.hub.close()
+	return err
+}
+
+// closeLocked cancels every active ticket and closes the Matchmaker. Requires m.mu.
+func (m *Matchmaker) closeLocked(now time.Time, rd clockReading) {
 	if m.provisional {
-		now = m.advanceLocked(m.clock.Now()) // closed before its first tick: date it now
+		now = m.advanceLocked(rd.at) // closed before its first tick: date it now
 	}
 	clear(m.pending) // proposals and placements end with their tickets; none returns to the search
 	clear(m.placements)
@@ -388,10 +409,6 @@ func (m *Matchmaker) Close() error {
 		m.endTicketLocked(now, t, StatusCancelled, ReasonClosed, "Matchmaker closed.")
 	}
 	m.closed = true
-	m.mu.Unlock()
-	m.deliver()
-	m.hub.close()
-	return nil
 }
 
 // Subscribe starts a subscription to every event produced from now on, in Seq order. The
@@ -423,30 +440,6 @@ func (m *Matchmaker) estimatedWait() time.Duration {
 	return time.Duration(m.waitEWMA * float64(time.Second))
 }
 
-// update is the preamble of every request that changes state: it takes the lock, refuses the
-// request once the Matchmaker is closed, runs fn at the request's time (see
-// requestTimeLocked), releases the lock and delivers the events fn queued. fn runs with m.mu
-// held.
-func (m *Matchmaker) update(fn func(now time.Time) error) error {
-	_, err := update(m, func(now time.Time) (struct{}, error) { return struct{}{}, fn(now) })
-	return err
-}
-
-// update is Matchmaker.update for requests that return a value.
-func update[T any](m *Matchmaker, fn func(now time.Time) (T, error)) (T, error) {
-	m.mu.Lock()
-	if m.closed {
-		m.mu.Unlock()
-		var zero T
-		return zero, ErrClosed
-	}
-	out, err := fn(m.requestTimeLocked())
-	m.regions.endRequest()
-	m.mu.Unlock()
-	m.deliver()
-	return out, err
-}
-
 // newID returns a UUID from the configured random source.
 func (m *Matchmaker) newID() string { return m.newPrefixedID("") }
 
@@ -455,7 +448,7 @@ func (m *Matchmaker) newID() string { return m.newPrefixedID("") }
 // repeats. A source that fails or keeps repeating gets a counter instead, which always ends.
 func (m *Matchmaker) newPrefixedID(prefix string) string {
 	for range 4 {
-		u, err := uuid.NewRandomFromReader(m.opts.random)
+		u, err := uuid.NewRandomFromReader(m.rng)
 		if err != nil {
 			break // a failing random source is a broken host; fall back rather than lose the request
 		}
@@ -483,6 +476,21 @@ func (m *Matchmaker) emit(now time.Time, e Event) {
 // queued log records with no lock held (a logger is user code).
 func (m *Matchmaker) deliver() {
 	m.deliverMu.Lock()
+	a := m.deliverLocked()
+	m.deliverMu.Unlock()
+	m.afterDeliver(a)
+}
+
+// delivered is what deliverLocked leaves for afterDeliver: user code, called with no lock held.
+type delivered struct {
+	logs   []logRecord
+	places []PlacementRequest
+	cut    uint64
+}
+
+// deliverLocked publishes the queued events; the caller holds m.deliverMu (not m.mu) and then
+// calls afterDeliver with its result once it has released m.deliverMu.
+func (m *Matchmaker) deliverLocked() delivered {
 	m.mu.Lock()
 	batch, logs, places := m.outbox, m.logs, m.placeRequestsOut()
 	if m.provisional {
@@ -499,7 +507,12 @@ func (m *Matchmaker) deliver() {
 		_, after := m.hub.stats()
 		cut = after - before
 	}
-	m.deliverMu.Unlock()
+	return delivered{logs: logs, places: places, cut: cut}
+}
+
+// afterDeliver writes the log records and calls the Placer, with no lock held.
+func (m *Matchmaker) afterDeliver(a delivered) {
+	logs, places, cut := a.logs, a.places, a.cut
 	for _, l := range logs {
 		m.opts.logger.Log(context.Background(), l.level, l.msg, l.args...)
 	}

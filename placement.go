@@ -76,40 +76,43 @@ func (m *Matchmaker) startPlacementLocked(now time.Time, pr *proposal) {
 // are left out. It fails with a *NotFoundError for an unknown or finished placement, and with
 // a *ValidationError when GameSessionArn is missing or already known.
 func (m *Matchmaker) CompletePlacement(placementID string, gs PlacedGameSession) error {
-	return m.update(func(now time.Time) error {
-		pl := m.placements[placementID]
-		if pl == nil {
-			return &NotFoundError{Kind: "placement", ID: placementID}
-		}
-		var p problems
-		switch {
-		case gs.GameSessionArn == "":
-			p.add("GameSessionArn", "is required")
-		case len(gs.GameSessionArn) > 256:
-			p.add("GameSessionArn", "is longer than 256 characters")
-		case m.sessions[gs.GameSessionArn] != nil:
-			p.add("GameSessionArn", "game session %q is already known", gs.GameSessionArn)
-		}
-		checkUTF8("GameSessionArn", "game session ARN", gs.GameSessionArn, &p)
-		if gs.Port < 0 || gs.Port > 65535 {
-			p.add("Port", "must be 0 to 65535, got %d", gs.Port)
-		}
-		if err := p.err("CompletePlacement"); err != nil {
-			return err
-		}
-		delete(m.placements, placementID)
-		pr := pl.pr
-		pr.members = slices.DeleteFunc(slices.Clone(pr.members), func(t *ticket) bool { return t.status != StatusPlacing })
-		m.placeSessionAs(now, pr, gs.GameSessionArn)
-		tickets := m.eventTickets(pr.members, true)
-		info := GameSessionInfo{GameSessionArn: gs.GameSessionArn, Players: flattenPlayers(tickets),
-			IPAddress: gs.IPAddress, DNSName: gs.DNSName, Port: gs.Port}
-		for i := range info.Players {
-			info.Players[i].PlayerSessionID = gs.PlayerSessionIDs[info.Players[i].PlayerID]
-		}
-		m.completeLocked(now, pr.members, gs.GameSessionArn, &MatchmakingSucceeded{MatchID: pr.id, Tickets: tickets, GameSessionInfo: info})
-		return nil
-	})
+	_, err := m.exec(&command{kind: cmdCompletePlacement, id: placementID, placed: &gs})
+	return err
+}
+
+func (m *Matchmaker) completePlacementLocked(now time.Time, placementID string, gs PlacedGameSession) error {
+	pl := m.placements[placementID]
+	if pl == nil {
+		return &NotFoundError{Kind: "placement", ID: placementID}
+	}
+	var p problems
+	switch {
+	case gs.GameSessionArn == "":
+		p.add("GameSessionArn", "is required")
+	case len(gs.GameSessionArn) > 256:
+		p.add("GameSessionArn", "is longer than 256 characters")
+	case m.sessions[gs.GameSessionArn] != nil:
+		p.add("GameSessionArn", "game session %q is already known", gs.GameSessionArn)
+	}
+	checkUTF8("GameSessionArn", "game session ARN", gs.GameSessionArn, &p)
+	if gs.Port < 0 || gs.Port > 65535 {
+		p.add("Port", "must be 0 to 65535, got %d", gs.Port)
+	}
+	if err := p.err("CompletePlacement"); err != nil {
+		return err
+	}
+	delete(m.placements, placementID)
+	pr := pl.pr
+	pr.members = slices.DeleteFunc(slices.Clone(pr.members), func(t *ticket) bool { return t.status != StatusPlacing })
+	m.placeSessionAs(now, pr, gs.GameSessionArn)
+	tickets := m.eventTickets(pr.members, true)
+	info := GameSessionInfo{GameSessionArn: gs.GameSessionArn, Players: flattenPlayers(tickets),
+		IPAddress: gs.IPAddress, DNSName: gs.DNSName, Port: gs.Port}
+	for i := range info.Players {
+		info.Players[i].PlayerSessionID = gs.PlayerSessionIDs[info.Players[i].PlayerID]
+	}
+	m.completeLocked(now, pr.members, gs.GameSessionArn, &MatchmakingSucceeded{MatchID: pr.id, Tickets: tickets, GameSessionInfo: info})
+	return nil
 }
 
 // FailPlacement reports that the host could not place a match. With retry, its tickets return
@@ -117,14 +120,17 @@ func (m *Matchmaker) CompletePlacement(placementID string, gs PlacedGameSession)
 // without, they end FAILED with MatchmakingFailed (reason PLACEMENT_FAILED and the message
 // given). It fails with a *NotFoundError for an unknown or finished placement.
 func (m *Matchmaker) FailPlacement(placementID, message string, retry bool) error {
-	return m.update(func(now time.Time) error {
-		pl := m.placements[placementID]
-		if pl == nil {
-			return &NotFoundError{Kind: "placement", ID: placementID}
-		}
-		m.endPlacementLocked(now, pl, message, retry)
-		return nil
-	})
+	_, err := m.exec(&command{kind: cmdFailPlacement, id: placementID, text: message, flag: retry})
+	return err
+}
+
+func (m *Matchmaker) failPlacementLocked(now time.Time, placementID, message string, retry bool) error {
+	pl := m.placements[placementID]
+	if pl == nil {
+		return &NotFoundError{Kind: "placement", ID: placementID}
+	}
+	m.endPlacementLocked(now, pl, message, retry)
+	return nil
 }
 
 // endPlacementLocked ends a placement that failed or timed out.
@@ -165,5 +171,23 @@ func (m *Matchmaker) expirePlacementsLocked(now time.Time) {
 func (m *Matchmaker) placeRequestsOut() []PlacementRequest {
 	out := m.placeRequests
 	m.placeRequests = nil
+	return out
+}
+
+// Placements returns the matches waiting for the host's Placer, oldest first. A host that
+// restarted from a snapshot or journal (Restore, Recover, Replay) calls it to place them again:
+// replay does not call the Placer for placements it already saw, and one whose Place call a
+// crash interrupted would otherwise wait for PlacementTimeout.
+func (m *Matchmaker) Placements() []PlacementRequest {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]PlacementRequest, 0, len(m.placements))
+	for _, pl := range m.placements {
+		out = append(out, PlacementRequest{PlacementID: pl.pr.id, Tickets: m.eventTickets(pl.pr.members, true),
+			Region: pl.pr.region, Deadline: pl.deadline})
+	}
+	slices.SortFunc(out, func(a, b PlacementRequest) int {
+		return cmp.Or(a.Deadline.Compare(b.Deadline), cmp.Compare(a.PlacementID, b.PlacementID))
+	})
 	return out
 }

@@ -391,7 +391,12 @@ type timer struct {
 	t  *ticket
 }
 
-// timerHeap is a binary min-heap on at, typed so that pushing allocates nothing.
+// before orders timers by time, then by admission: a total order (a ticket's two timers at one
+// instant act alike), so timers due together fire in the same order however the heap was
+// built, which a restored Matchmaker relies on.
+func (x timer) before(y timer) bool { return x.at < y.at || x.at == y.at && x.t.seq < y.t.seq }
+
+// timerHeap is a binary min-heap on (at, seq), typed so that pushing allocates nothing.
 type timerHeap []timer
 
 func (h *timerHeap) push(x timer) {
@@ -399,7 +404,7 @@ func (h *timerHeap) push(x timer) {
 	s := *h
 	for i := len(s) - 1; i > 0; {
 		parent := (i - 1) / 2
-		if s[parent].at <= s[i].at {
+		if !s[i].before(s[parent]) {
 			break
 		}
 		s[parent], s[i] = s[i], s[parent]
@@ -416,10 +421,10 @@ func (h *timerHeap) pop() timer {
 	s = s[:last]
 	for i := 0; ; {
 		small, l, r := i, 2*i+1, 2*i+2
-		if l < len(s) && s[l].at < s[small].at {
+		if l < len(s) && s[l].before(s[small]) {
 			small = l
 		}
-		if r < len(s) && s[r].at < s[small].at {
+		if r < len(s) && s[r].before(s[small]) {
 			small = r
 		}
 		if small == i {

@@ -5,6 +5,8 @@ package matchmaker
 // evaluation) lives in internal/ruleset.
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 
 	"github.com/seed-04d22514/matchmaker/internal/ruleset"
@@ -43,7 +45,8 @@ type Team struct {
 // RuleSet is a compiled FlexMatch rule set. Create one with [ParseRuleSet]; a RuleSet is
 // immutable and safe for concurrent use, and one RuleSet may serve several Matchmakers.
 type RuleSet struct {
-	c *ruleset.RuleSet
+	c           *ruleset.RuleSet
+	fingerprint string // SHA-256 of the text, which snapshots and journals record
 }
 
 // ParseRuleSet reads and validates a FlexMatch rule set. It accepts what published rule sets
@@ -60,7 +63,8 @@ func ParseRuleSet(data []byte) (*RuleSet, error) {
 		}
 		return nil, p.err("rule set")
 	}
-	return &RuleSet{c: c}, nil
+	sum := sha256.Sum256(data)
+	return &RuleSet{c: c, fingerprint: hex.EncodeToString(sum[:])}, nil
 }
 
 // MustParseRuleSet is like ParseRuleSet but panics on error. It is meant for rule sets that are

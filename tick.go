@@ -15,11 +15,50 @@ import (
 // they choose. A now earlier than the Matchmaker's time is taken as its time: time never runs
 // backwards inside a Matchmaker (see "Time" in the package documentation).
 func (m *Matchmaker) Tick(now time.Time) error {
-	m.mu.Lock()
-	if m.closed {
-		m.mu.Unlock()
-		return ErrClosed
+	// With a journal, delivery waits for the tick's Sync: no event of a tick that could be
+	// lost is seen. Holding deliverMu keeps a concurrent request from delivering them first.
+	journaled := m.opts.journal != nil
+	if journaled {
+		m.deliverMu.Lock()
 	}
+	m.mu.Lock()
+	err := m.usableLocked()
+	if err == nil {
+		err = m.recordLocked(&command{kind: cmdTick, at: now}, clockReading{})
+	}
+	if err != nil {
+		m.mu.Unlock()
+		if journaled {
+			m.deliverMu.Unlock()
+		}
+		return err
+	}
+	report := m.tickAtLocked(now)
+	seq := m.jseq
+	m.mu.Unlock()
+	if journaled {
+		if err := m.opts.journal.Sync(); err != nil {
+			m.mu.Lock()
+			m.failed = &JournalError{Op: "Sync", Seq: seq, Err: err}
+			close(m.halt)
+			m.mu.Unlock()
+			m.deliverMu.Unlock()
+			return m.failed
+		}
+		a := m.deliverLocked()
+		m.deliverMu.Unlock()
+		m.afterDeliver(a)
+	} else {
+		m.deliver()
+	}
+	if report != nil {
+		m.opts.observer.ObserveTick(*report) // user code: no lock held, after the events
+	}
+	return nil
+}
+
+// tickAtLocked runs one tick as of now and counts it. Requires m.mu.
+func (m *Matchmaker) tickAtLocked(now time.Time) *TickReport {
 	m.ticked = true
 	now = m.advanceLocked(now)
 	m.startObservingLocked(now)
@@ -27,13 +66,7 @@ func (m *Matchmaker) Tick(now time.Time) error {
 	m.tickLocked(now)
 	m.stats.Ticks++
 	m.stats.LastTickDuration = time.Since(start)
-	report := m.finishObservingLocked(m.stats.LastTickDuration)
-	m.mu.Unlock()
-	m.deliver()
-	if report != nil {
-		m.opts.observer.ObserveTick(*report) // user code: no lock held, after the events
-	}
-	return nil
+	return m.finishObservingLocked(m.stats.LastTickDuration)
 }
 
 // tickLocked runs the phases of one pass, in order: the timeouts first, so that what they
@@ -157,20 +190,34 @@ func (m *Matchmaker) advanceLocked(t time.Time) time.Time {
 	return m.now
 }
 
-// requestTimeLocked is the time a request is stamped with. With a Clock set by WithClock, or
-// once Run has driven the ticks, it is the clock's reading. A host that drives Tick itself without
+// requestTimeLocked is the time a request is stamped with, from what readClockLocked read.
+// With a Clock set by WithClock, or once Run has driven the ticks, it is the clock's reading. A host that drives Tick itself without
 // a Clock is the clock: requests take the time of its latest Tick, and requests before its first
 // Tick are re-dated to that Tick's time (their events wait for it). So a test that drives Tick
 // with chosen times never mixes them with the wall clock. Requires m.mu.
-func (m *Matchmaker) requestTimeLocked() time.Time {
-	if m.running.Load() {
+func (m *Matchmaker) requestTimeLocked(rd clockReading) time.Time {
+	if rd.running {
 		m.ranOnce = true
 	}
 	switch {
-	case m.opts.clockSet || m.running.Load() || m.ranOnce:
-		return m.advanceLocked(m.clock.Now())
+	case m.opts.clockSet || rd.running || m.ranOnce:
+		return m.advanceLocked(rd.at)
 	case !m.ticked && !m.provisional:
 		m.provisional, m.now = true, epoch
+	}
+	return m.now
+}
+
+// peekTimeLocked is the time a request made now would be stamped with, without changing the
+// Matchmaker's time: for reads, which the journal does not record. Requires m.mu.
+func (m *Matchmaker) peekTimeLocked() time.Time {
+	if m.opts.clockSet || m.running.Load() || m.ranOnce {
+		if t := m.clock.Now(); t.After(m.now) && !m.provisional {
+			if t.After(latest) {
+				t = latest
+			}
+			return t
+		}
 	}
 	return m.now
 }

@@ -4,6 +4,7 @@ package matchmaker
 // compact form the pool keeps, with attributes resolved against the rule set at admission.
 
 import (
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -200,7 +201,10 @@ func resolvePlayer(rs *ruleset.RuleSet, path string, in Player, reg *regions, ba
 	}
 	if len(in.LatencyInMs) > 0 {
 		out.Lat = make([]ruleset.RegionLatency, 0, len(in.LatencyInMs))
-		for name, ms := range in.LatencyInMs {
+		// Names are interned in sorted order, so that region ids (and which name is refused at
+		// the bound) do not depend on map iteration: a journal replays to the same ids.
+		for _, name := range slices.Sorted(maps.Keys(in.LatencyInMs)) {
+			ms := in.LatencyInMs[name]
 			id, ok := reg.intern(name)
 			if !ok {
 				p.add(path+".LatencyInMs", "region %q would exceed the %d distinct regions a matchmaker tracks", name, maxTrackedRegions)
@@ -297,7 +301,8 @@ func (m *Matchmaker) setPlayers(t *ticket, ps []player) {
 // *ValidationError naming the field, and changes nothing. A player already in an active ticket
 // moves to this one: the older ticket ends with MatchmakingCancelled (DUPLICATE_PLAYER).
 func (m *Matchmaker) StartMatchmaking(in StartMatchmakingInput) (Ticket, error) {
-	return update(m, func(now time.Time) (Ticket, error) { return m.startMatchmakingLocked(now, in) })
+	r, err := m.exec(&command{kind: cmdStart, start: &in})
+	return r.ticket, err
 }
 
 func (m *Matchmaker) startMatchmakingLocked(now time.Time, in StartMatchmakingInput) (_ Ticket, err error) {
@@ -381,7 +386,8 @@ func (m *Matchmaker) admit(now time.Time, t *ticket) {
 // ticket, BackfillCancelled). Stopping an already cancelled ticket succeeds; stopping a ticket
 // that ended otherwise fails with ErrInvalidState.
 func (m *Matchmaker) StopMatchmaking(ticketID string) error {
-	return m.update(func(now time.Time) error { return m.stopLocked(now, ticketID, "StopMatchmaking", false) })
+	_, err := m.exec(&command{kind: cmdStop, id: ticketID})
+	return err
 }
 
 // stopLocked cancels a ticket by request; backfill says which kind of ticket the request

@@ -37,6 +37,13 @@ func (m *Matchmaker) Wait(ctx context.Context, ticketID string) (Ticket, error) 
 		return m.snapshot(t), nil // t itself, even if it was forgotten since
 	case <-ctx.Done():
 		return Ticket{}, context.Cause(ctx)
+	case <-m.halt: // Shutdown, or a failed journal: the ticket will not end in this process
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if m.failed != nil {
+			return Ticket{}, m.failed
+		}
+		return Ticket{}, ErrClosed
 	}
 }
 

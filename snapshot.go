@@ -1,0 +1,921 @@
+package matchmaker
+
+// This file holds snapshots: the complete state of a Matchmaker written to an io.Writer, and a
+// Matchmaker built from one, which behaves exactly as the original would have (the same
+// matches, IDs and events for the same later inputs). See "Durability" in the package
+// documentation for the format and its guarantees.
+
+import (
+	"bufio"
+	"cmp"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"io"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/seed-04d22514/matchmaker/internal/ruleset"
+)
+
+// snapshotVersion is the format this library writes and reads. A snapshot of another version
+// is refused with a *SnapshotError naming both.
+const snapshotVersion = 1
+
+const snapshotMagic = "MMSNAP"
+
+// maxSnapshotBytes bounds what Restore reads: a snapshot of a pool at every default bound fits.
+const maxSnapshotBytes = 4 << 30
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// statusCodes numbers the statuses in snapshots.
+var statusCodes = []TicketStatus{StatusQueued, StatusSearching, StatusRequiresAcceptance, StatusPlacing,
+	StatusCompleted, StatusFailed, StatusCancelled, StatusTimedOut}
+
+// Snapshot writes the Matchmaker's complete state to w: tickets with their statuses and times,
+// proposals and acceptances, placements, game sessions with rosters and versions, backfills
+// and their acknowledgement deadlines, timers, expansion state, counters, the state of the ID
+// generator and the journal position. It is consistent: the state is copied between ticks and
+// requests, under the lock, and written to w after the lock is released, so a Matchmaker that
+// keeps ticking is held up only for the copy. Restore builds a Matchmaker from it.
+//
+// Subscriptions, watchers, waiting Wait calls and options are not state: they belong to the
+// running process. A Matchmaker that was driven by Tick without a clock and has not ticked yet
+// has no time, and Snapshot refuses it with a *StateError-free plain error (tick first).
+func (m *Matchmaker) Snapshot(w io.Writer) error {
+	m.mu.Lock()
+	b, err := m.snapshotLocked()
+	m.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(b)
+	return err
+}
+
+// errNoTime refuses a snapshot of a Matchmaker whose events wait for their first time.
+var errNoTime = errors.New("matchmaker: snapshot before the first Tick of a Matchmaker without a clock: " +
+	"its requests have no time yet; call Tick first (or use WithClock)")
+
+// snapshotLocked encodes the state. Requires m.mu.
+func (m *Matchmaker) snapshotLocked() ([]byte, error) {
+	if m.failed != nil {
+		return nil, m.failed
+	}
+	if m.provisional {
+		return nil, errNoTime
+	}
+	w := snapWriter{m: m, base: m.now.UnixNano(), tix: make(map[*ticket]int32, len(m.tickets)),
+		sess: map[*session]int32{}, props: map[*proposal]int32{}}
+	w.collect()
+	w.b = make([]byte, 0, 64+160*len(w.tickets))
+	w.write()
+	return appendChecksum(w.b), nil
+}
+
+// appendChecksum ends a snapshot with the CRC-32C of what precedes it.
+func appendChecksum(b []byte) []byte {
+	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+}
+
+// snapWriter numbers every ticket, session and proposal that the state reaches, and writes them
+// as tables that the rest of the state refers to by number.
+type snapWriter struct {
+	enc
+	m        *Matchmaker
+	base     int64 // times are written relative to the Matchmaker's time
+	tix      map[*ticket]int32
+	tickets  []*ticket
+	sess     map[*session]int32
+	sessions []*session
+	props    map[*proposal]int32
+	proposal []*proposal
+}
+
+func (w *snapWriter) addTicket(t *ticket) {
+	if t == nil {
+		return
+	}
+	if _, ok := w.tix[t]; ok {
+		return
+	}
+	w.tix[t] = int32(len(w.tickets))
+	w.tickets = append(w.tickets, t)
+	w.expand(t)
+}
+
+// expand numbers what a ticket reaches.
+func (w *snapWriter) expand(t *ticket) {
+	if t.bf != nil {
+		w.addSession(t.bf.session)
+		for _, pr := range t.bf.pending {
+			w.addProposal(pr)
+		}
+	}
+}
+
+func (w *snapWriter) addSession(s *session) {
+	if s == nil {
+		return
+	}
+	if _, ok := w.sess[s]; ok {
+		return
+	}
+	w.sess[s] = int32(len(w.sessions))
+	w.sessions = append(w.sessions, s)
+	w.addTicket(s.backfill)
+}
+
+func (w *snapWriter) addProposal(pr *proposal) {
+	if _, ok := w.props[pr]; ok {
+		return
+	}
+	w.props[pr] = int32(len(w.proposal))
+	w.proposal = append(w.proposal, pr)
+	for _, t := range pr.members {
+		w.addTicket(t)
+	}
+	w.addTicket(pr.backfill)
+}
+
+// collect numbers everything reachable, in an order that depends only on the state, so that
+// the same state always writes the same bytes.
+func (w *snapWriter) collect() {
+	m := w.m
+	all := make([]*ticket, 0, len(m.tickets))
+	for _, t := range m.tickets {
+		all = append(all, t)
+	}
+	slices.SortFunc(all, func(a, b *ticket) int { return cmp.Or(cmp.Compare(a.seq, b.seq), cmp.Compare(a.id, b.id)) })
+	for _, t := range all { // numbered first, so that they are the table's first entries
+		w.tix[t] = int32(len(w.tickets))
+		w.tickets = append(w.tickets, t)
+	}
+	for _, t := range all {
+		w.expand(t)
+	}
+	p := m.pool
+	for _, list := range [][]*ticket{p.order, p.arrivals, p.departed, p.touched, p.crossed, m.acked, m.ended[m.endedHead:]} {
+		for _, t := range list {
+			w.addTicket(t)
+		}
+	}
+	for _, x := range p.timers {
+		if !x.t.status.Terminal() {
+			w.addTicket(x.t)
+		}
+	}
+	for _, id := range sortedKeys(m.players) {
+		w.addTicket(m.players[id])
+	}
+	for _, arn := range sortedKeys(m.sessions) {
+		w.addSession(m.sessions[arn])
+	}
+	for _, s := range m.sessionQueue {
+		w.addSession(s)
+	}
+	for _, id := range sortedKeys(m.sessionOf) {
+		w.addSession(m.sessionOf[id])
+	}
+	for _, id := range sortedKeys(m.pending) {
+		w.addProposal(m.pending[id])
+	}
+	for _, id := range sortedKeys(m.placements) {
+		w.addProposal(m.placements[id].pr)
+	}
+}
+
+func (w *snapWriter) rel(ns int64) { w.int(ns - w.base) }
+
+func (w *snapWriter) relTime(t time.Time) {
+	if t.IsZero() {
+		w.int(math.MinInt64)
+		return
+	}
+	w.rel(t.UnixNano())
+}
+
+func (w *snapWriter) ref(t *ticket) {
+	if t == nil {
+		w.int(-1)
+		return
+	}
+	w.int(int64(w.tix[t]))
+}
+
+func (w *snapWriter) refs(ts []*ticket) {
+	w.uint(uint64(len(ts)))
+	for _, t := range ts {
+		w.ref(t)
+	}
+}
+
+func (w *snapWriter) write() {
+	m := w.m
+	w.b = append(w.b, snapshotMagic...)
+	w.uint(snapshotVersion)
+	w.str(m.fingerprint)
+	w.str(m.cfg.Name)
+	w.uint(m.jseq)
+	w.bool(m.closed)
+	w.int(w.base)
+	w.bool(m.ticked)
+	w.bool(m.ranOnce)
+	w.uint(m.seq)
+	w.uint(m.idSeq)
+	w.uint(m.eventSeq)
+	for _, c := range []uint64{m.stats.Ticks, m.stats.Started, m.stats.Matches, m.stats.Completed,
+		m.stats.Cancelled, m.stats.TimedOut, m.stats.Failed} {
+		w.uint(c)
+	}
+	w.float(m.waitEWMA)
+	state, _ := m.rng.MarshalBinary()
+	w.str(string(state))
+
+	w.strs(m.regions.names)
+	w.int32s(m.regions.refs)
+	w.int32s(m.regions.free)
+	w.strs(m.pool.groups.names)
+	w.int32s(m.pool.groups.refs)
+	w.int32s(m.pool.groups.free)
+
+	w.uint(uint64(len(w.tickets)))
+	w.uint(uint64(len(w.sessions)))
+	w.uint(uint64(len(w.proposal)))
+	for _, t := range w.tickets {
+		w.ticket(t)
+	}
+	for _, s := range w.sessions {
+		w.str(s.arn)
+		w.str(s.matchID)
+		w.players(s.roster)
+		w.uint(s.version)
+		w.ref(s.backfill)
+		w.bool(s.auto)
+	}
+	for _, pr := range w.proposal {
+		w.str(pr.id)
+		w.relTime(pr.created)
+		w.relTime(pr.deadline)
+		w.refs(pr.members)
+		w.ref(pr.backfill)
+		w.str(pr.region)
+		w.uint(pr.version)
+		w.bool(pr.answers != nil)
+		keys := sortedKeys(pr.answers)
+		w.uint(uint64(len(keys)))
+		for _, k := range keys {
+			w.str(k)
+			w.bool(pr.answers[k])
+		}
+	}
+
+	w.uint(uint64(len(m.tickets)))
+	for _, t := range w.tickets[:len(m.tickets)] { // collect numbered m.tickets first
+		w.ref(t)
+	}
+	keys := sortedKeys(m.players)
+	w.uint(uint64(len(keys)))
+	for _, k := range keys {
+		w.str(k)
+		w.ref(m.players[k])
+	}
+	p := m.pool
+	for _, list := range [][]*ticket{p.order, p.arrivals, p.departed, p.touched, p.crossed} {
+		w.refs(list)
+	}
+	// Timers fire in a total order (see timer.before), so the heap's layout is not state: they
+	// are written in firing order, and the ones of ended tickets, which do nothing, are left out.
+	live := make([]timer, 0, len(p.timers))
+	for _, x := range p.timers {
+		if !x.t.status.Terminal() {
+			live = append(live, x)
+		}
+	}
+	slices.SortFunc(live, func(x, y timer) int { return cmp.Or(cmp.Compare(x.at, y.at), cmp.Compare(x.t.seq, y.t.seq)) })
+	w.uint(uint64(len(live)))
+	for _, x := range live {
+		w.rel(x.at)
+		w.ref(x.t)
+	}
+	w.int(int64(p.count))
+	w.int(int64(p.backfills))
+
+	w.sessionList(m.sessions)
+	w.uint(uint64(len(m.sessionQueue)))
+	for _, s := range m.sessionQueue {
+		w.int(int64(w.sess[s]))
+	}
+	keys = sortedKeys(m.sessionOf)
+	w.uint(uint64(len(keys)))
+	for _, k := range keys {
+		w.str(k)
+		w.int(int64(w.sess[m.sessionOf[k]]))
+	}
+	keys = sortedKeys(m.pending)
+	w.uint(uint64(len(keys)))
+	for _, k := range keys {
+		w.int(int64(w.props[m.pending[k]]))
+	}
+	keys = sortedKeys(m.placements)
+	w.uint(uint64(len(keys)))
+	for _, k := range keys {
+		pl := m.placements[k]
+		w.int(int64(w.props[pl.pr]))
+		w.relTime(pl.deadline)
+	}
+	w.refs(m.acked)
+	w.refs(m.ended[m.endedHead:])
+}
+
+func (w *snapWriter) sessionList(ss map[string]*session) {
+	keys := sortedKeys(ss)
+	w.uint(uint64(len(keys)))
+	for _, k := range keys {
+		w.int(int64(w.sess[ss[k]]))
+	}
+}
+
+func (w *snapWriter) int32s(v []int32) {
+	w.uint(uint64(len(v)))
+	for _, x := range v {
+		w.int(int64(x))
+	}
+}
+
+const (
+	flagInPool = 1 << iota
+	flagClaimed
+	flagGroupHeld
+	flagBackfill
+	flagMetrics
+	flagEnding
+)
+
+func (w *snapWriter) ticket(t *ticket) {
+	w.str(t.id)
+	w.b = append(w.b, byte(slices.Index(statusCodes, t.status)))
+	w.uint(t.seq)
+	w.rel(t.deadline)
+	w.rel(t.nextStep)
+	w.rel(t.start)
+	w.int(int64(t.group))
+	var flags int64
+	for i, on := range []bool{t.inPool, t.claimed, t.groupHeld, t.bf != nil, t.metrics != nil, t.ending != nil} {
+		if on {
+			flags |= 1 << i
+		}
+	}
+	w.int(int64(flags))
+	w.float(t.key)
+	w.players(t.players)
+	w.str(t.matchID)
+	w.str(t.session)
+	if bf := t.bf; bf != nil {
+		w.int(int64(w.sess[bf.session]))
+		w.int(int64(bf.maxNew))
+		w.int(int64(bf.added))
+		w.relTime(bf.ackDeadline)
+		w.uint(uint64(len(bf.pending)))
+		for _, pr := range bf.pending {
+			w.int(int64(w.props[pr]))
+		}
+		w.bool(bf.auto)
+	}
+	if t.metrics != nil {
+		w.uint(uint64(len(*t.metrics)))
+		for _, mt := range *t.metrics {
+			w.int(int64(mt.passed))
+			w.int(int64(mt.failed))
+		}
+	}
+	if e := t.ending; e != nil {
+		w.str(e.reason)
+		w.str(e.message)
+		w.relTime(e.at)
+	}
+}
+
+func (w *snapWriter) players(ps []player) {
+	w.uint(uint64(len(ps)))
+	for i := range ps {
+		p := &ps[i]
+		w.str(p.ID)
+		w.int(int64(p.Team))
+		for _, f := range p.Nums {
+			w.float(f)
+		}
+		if p.More != nil {
+			for _, s := range p.More.Strs {
+				w.str(s)
+			}
+			for _, l := range p.More.Lists {
+				w.bool(l == nil)
+				w.strs(l)
+			}
+			for _, mp := range p.More.Maps {
+				w.bool(mp == nil)
+				encodeNumberMap(&w.enc, mp)
+			}
+		}
+		w.uint(uint64(len(p.Lat)))
+		for _, l := range p.Lat {
+			w.int(int64(l.Region))
+			w.int(int64(l.Ms))
+		}
+	}
+}
+
+// ---- reading
+
+// Restore builds a Matchmaker from a snapshot that Snapshot or Shutdown wrote, with cfg and
+// opts as New takes them; r nil builds an empty Matchmaker that waits for a journal's first
+// entry (see Recover and Replay). The rule set must be the one the snapshot was taken with
+// (the same text, byte for byte); other fields of cfg and the options may change, and apply
+// from now on (deadlines already set keep their times). WithRandom is not read: the ID
+// generator continues where the snapshot left it. WithJournal receives the commands after the
+// snapshot's position.
+//
+// A snapshot that is truncated, corrupt (its checksum), of another format version, taken
+// with another rule set or inconsistent is refused with a *SnapshotError naming the part, and
+// nothing is built. Restore reads at most 4 GiB.
+func Restore(r io.Reader, cfg Config, opts ...Option) (*Matchmaker, error) {
+	m, err := newMatchmaker(cfg, opts)
+	if err != nil || r == nil {
+		return m, err
+	}
+	b, err := io.ReadAll(io.LimitReader(bufio.NewReader(r), maxSnapshotBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxSnapshotBytes {
+		return nil, &SnapshotError{What: "snapshot", Offset: maxSnapshotBytes, Reason: "is larger than 4 GiB"}
+	}
+	if err := m.readSnapshot(b); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// SnapshotSeq reads a snapshot's journal position (see EntrySeq) from its header.
+func SnapshotSeq(header []byte) (uint64, error) {
+	d := &dec{b: header, what: "snapshot"}
+	readSnapshotHeader(d)
+	d.at("fingerprint").str(64)
+	d.at("name").str(256)
+	seq := d.at("journal position").uint()
+	return seq, d.err
+}
+
+func readSnapshotHeader(d *dec) {
+	d.at("header")
+	if len(d.b) < len(snapshotMagic) || string(d.b[:len(snapshotMagic)]) != snapshotMagic {
+		d.fail("not a matchmaker snapshot")
+		return
+	}
+	d.off = len(snapshotMagic)
+	if v := d.uint(); d.err == nil && v != snapshotVersion {
+		d.fail("format version %d; this version of the library reads version %d", v, snapshotVersion)
+	}
+}
+
+// snapReader reads what snapWriter wrote into a new Matchmaker.
+type snapReader struct {
+	*dec
+	m        *Matchmaker
+	base     int64
+	tickets  []*ticket
+	sessions []*session
+	props    []*proposal
+}
+
+func (m *Matchmaker) readSnapshot(b []byte) error {
+	if len(b) < 4 || crc32.Checksum(b[:len(b)-4], castagnoli) != binary.LittleEndian.Uint32(b[len(b)-4:]) {
+		if len(b) >= len(snapshotMagic) && string(b[:len(snapshotMagic)]) != snapshotMagic {
+			return &SnapshotError{What: "snapshot", Field: "header", Reason: "not a matchmaker snapshot"}
+		}
+		return &SnapshotError{What: "snapshot", Field: "checksum", Offset: len(b), Reason: "does not match: the snapshot is truncated or corrupt"}
+	}
+	r := &snapReader{dec: &dec{b: b[:len(b)-4], what: "snapshot"}, m: m}
+	r.read()
+	r.end()
+	return r.err
+}
+
+func (r *snapReader) relTime() time.Time {
+	v := r.int()
+	if r.err != nil || v == math.MinInt64 {
+		return time.Time{}
+	}
+	return time.Unix(0, r.base+v).UTC()
+}
+
+func (r *snapReader) ticketRef(nilOK bool) *ticket {
+	i := r.int()
+	switch {
+	case r.err != nil:
+		return nil
+	case i == -1 && nilOK:
+		return nil
+	case i < 0 || i >= int64(len(r.tickets)):
+		r.fail("ticket number %d is not in the table of %d", i, len(r.tickets))
+		return nil
+	}
+	return r.tickets[i]
+}
+
+func (r *snapReader) ticketRefs(field string) []*ticket {
+	r.at(field)
+	n := r.count(1, len(r.b))
+	if n == 0 {
+		return nil
+	}
+	out := make([]*ticket, n)
+	for i := range out {
+		out[i] = r.ticketRef(false)
+	}
+	return out
+}
+
+// session reads a session's number; on a problem it returns a session nothing else holds.
+func (r *snapReader) session(field string) *session { return entryAt(r, field, "session", r.sessions) }
+
+// proposal reads a proposal's number; on a problem it returns a proposal nothing else holds.
+func (r *snapReader) proposal(field string) *proposal { return entryAt(r, field, "proposal", r.props) }
+
+// entryAt reads a number in table, refusing one outside it.
+func entryAt[T any](r *snapReader, field, kind string, table []*T) *T {
+	r.at(field)
+	i := r.int()
+	if r.err == nil && (i < 0 || i >= int64(len(table))) {
+		r.fail("%s number %d is not in the table of %d", kind, i, len(table))
+	}
+	if r.err != nil {
+		return new(T)
+	}
+	return table[i]
+}
+
+func (r *snapReader) int32s(field string, limit int64) []int32 {
+	r.at(field)
+	n := r.count(1, len(r.b))
+	out := make([]int32, n)
+	for i := range out {
+		out[i] = int32(r.small(-1, limit))
+	}
+	return out
+}
+
+func (r *snapReader) read() {
+	m := r.m
+	readSnapshotHeader(r.dec)
+	if fp := r.at("ruleSet").str(64); r.err == nil && fp != m.fingerprint {
+		r.err = errRuleSetChanged("snapshot")
+		return
+	}
+	r.at("name").str(256)
+	m.jseq = r.at("journal position").uint()
+	m.closed = r.at("closed").bool()
+	r.base = r.at("time").small(epoch.UnixNano(), latest.UnixNano())
+	m.now = time.Unix(0, r.base).UTC()
+	m.ticked, m.ranOnce = r.bool(), r.bool()
+	r.at("counters")
+	m.seq, m.idSeq, m.eventSeq = r.uint(), r.uint(), r.uint()
+	st := &m.stats
+	for _, c := range []*uint64{&st.Ticks, &st.Started, &st.Matches, &st.Completed, &st.Cancelled, &st.TimedOut, &st.Failed} {
+		*c = r.uint()
+	}
+	m.waitEWMA = r.float()
+	if state := r.at("ids").str(1024); r.err == nil {
+		if err := m.rng.UnmarshalBinary([]byte(state)); err != nil {
+			r.fail("%v", err)
+		}
+	}
+
+	reg := &m.regions
+	reg.names = r.at("regions").strs(maxTrackedRegions*4, 1<<16)
+	reg.fresh = nil
+	reg.refs = r.int32s("regions.refs", math.MaxInt32)
+	reg.free = r.int32s("regions.free", int64(len(reg.names))-1)
+	reg.byName = map[string]int32{}
+	if len(reg.refs) != len(reg.names) {
+		r.at("regions").fail("%d names but %d counts", len(reg.names), len(reg.refs))
+	}
+	for id, name := range reg.names {
+		if _, dup := reg.byName[name]; name != "" && dup {
+			r.at("regions").fail("region %q is listed twice", name)
+		} else if name != "" {
+			reg.byName[name] = int32(id)
+		}
+	}
+	gs := &m.pool.groups
+	gs.names = r.at("partitions").strs(len(r.b), len(r.b))
+	gs.refs = r.int32s("partitions.refs", math.MaxInt32)
+	gs.free = r.int32s("partitions.free", int64(len(gs.names))-1)
+	if len(gs.refs) != len(gs.names) {
+		r.at("partitions").fail("%d names but %d counts", len(gs.names), len(gs.refs))
+	}
+	gs.byName = make(map[string]int32, len(gs.names))
+	for id, name := range gs.names {
+		if r.err == nil && gs.refs[id] > 0 {
+			gs.byName[name] = int32(id)
+		}
+	}
+	if r.err != nil {
+		return
+	}
+
+	nt := r.at("tables").count(8, len(r.b))
+	ns := r.count(4, len(r.b))
+	np := r.count(5, len(r.b))
+	if r.err != nil {
+		return
+	}
+	r.tickets = make([]*ticket, nt)
+	tix := make([]ticket, nt)
+	for i := range r.tickets {
+		r.tickets[i] = &tix[i]
+	}
+	r.sessions = make([]*session, ns)
+	for i := range r.sessions {
+		r.sessions[i] = &session{}
+	}
+	r.props = make([]*proposal, np)
+	for i := range r.props {
+		r.props[i] = &proposal{}
+	}
+	for i, t := range r.tickets {
+		r.ticket(i, t)
+		if r.err != nil {
+			return
+		}
+	}
+	for i, s := range r.sessions {
+		r.at("sessions[" + itoa(i) + "]")
+		s.arn, s.matchID = r.str(len(r.b)), r.str(len(r.b))
+		s.roster = r.players("sessions["+itoa(i)+"].roster", MaxPlayersPerBackfill+r.m.rs.MaxPlayers())
+		s.version = r.uint()
+		s.backfill = r.ticketRef(true)
+		s.auto = r.bool()
+	}
+	for i, pr := range r.props {
+		r.at("proposals[" + itoa(i) + "]")
+		pr.id = r.str(len(r.b))
+		pr.created, pr.deadline = r.relTime(), r.relTime()
+		pr.members = r.ticketRefs("proposals[" + itoa(i) + "].members")
+		pr.backfill = r.ticketRef(true)
+		pr.region = r.str(len(r.b))
+		pr.version = r.uint()
+		if r.bool() {
+			pr.answers = map[string]bool{}
+		}
+		for range r.count(2, len(r.b)) {
+			k := r.str(len(r.b))
+			if pr.answers != nil {
+				pr.answers[k] = r.bool()
+			}
+		}
+	}
+	if r.err != nil {
+		return
+	}
+
+	for _, t := range r.ticketRefs("tickets") {
+		if _, dup := m.tickets[t.id]; dup {
+			r.fail("ticket %q is listed twice", t.id)
+			return
+		}
+		m.tickets[t.id] = t
+	}
+	r.at("players")
+	for range r.count(2, len(r.b)) {
+		id := r.str(len(r.b))
+		m.players[id] = r.ticketRef(false)
+	}
+	p := m.pool
+	p.order = r.ticketRefs("pool.order")
+	p.arrivals = r.ticketRefs("pool.arrivals")
+	p.departed = r.ticketRefs("pool.departed")
+	p.touched = r.ticketRefs("pool.touched")
+	p.crossed = r.ticketRefs("pool.crossed")
+	r.at("pool.timers")
+	for range r.count(2, len(r.b)) {
+		at := r.base + r.int()
+		if t := r.ticketRef(false); t != nil {
+			p.timers.push(timer{at: at, t: t})
+		}
+	}
+	p.count = int(r.at("pool.count").small(0, int64(len(r.tickets))))
+	p.backfills = int(r.small(0, int64(p.count)))
+	for i, t := range p.order {
+		if !t.inPool || i > 0 && compareOrder(p.order[i-1], t) >= 0 {
+			r.at("pool.order").fail("ticket %q is out of place in the pool order", t.id)
+			return
+		}
+	}
+	p.keyAt, p.grpAt, p.seqAt = make([]float64, len(p.order)), make([]int32, len(p.order)), make([]uint64, len(p.order))
+	for i, t := range p.order {
+		p.keyAt[i], p.grpAt[i], p.seqAt[i] = t.key, t.group, t.seq
+	}
+	p.right, p.left = make([]int32, len(p.order)+1), make([]int32, len(p.order)+1)
+	for i := range p.right {
+		p.right[i], p.left[i] = int32(i), int32(i)
+	}
+
+	r.at("sessions")
+	for range r.count(1, len(r.sessions)) {
+		s := r.session("sessions")
+		m.sessions[s.arn] = s
+	}
+	r.at("sessionQueue")
+	for range r.count(1, len(r.b)) {
+		m.sessionQueue = append(m.sessionQueue, r.session("sessionQueue"))
+	}
+	r.at("sessionOf")
+	for range r.count(2, len(r.b)) {
+		id := r.str(len(r.b))
+		m.sessionOf[id] = r.session("sessionOf")
+	}
+	r.at("pending")
+	for range r.count(1, len(r.props)) {
+		pr := r.proposal("pending")
+		m.pending[pr.id] = pr
+	}
+	r.at("placements")
+	for range r.count(2, len(r.props)) {
+		pr := r.proposal("placements")
+		m.placements[pr.id] = &placement{pr: pr, deadline: r.relTime()}
+	}
+	m.acked = r.ticketRefs("acked")
+	m.ended = r.ticketRefs("ended")
+	if r.err == nil {
+		for _, t := range m.ended {
+			if t.ending == nil {
+				r.at("ended").fail("ticket %q has not ended", t.id)
+				return
+			}
+		}
+	}
+}
+
+func (r *snapReader) ticket(i int, t *ticket) {
+	path := "tickets[" + itoa(i) + "]"
+	r.at(path)
+	t.id = r.str(len(r.b))
+	if r.err == nil {
+		if r.off >= len(r.b) || int(r.b[r.off]) >= len(statusCodes) {
+			r.at(path + ".status").fail("unknown status")
+			return
+		}
+		t.status = statusCodes[r.b[r.off]]
+		r.off++
+	}
+	t.seq = r.uint()
+	t.deadline, t.nextStep, t.start = r.base+r.int(), r.base+r.int(), r.base+r.int()
+	t.group = int32(r.at(path+".group").small(0, math.MaxInt32))
+	flags := r.at(path+".flags").small(0, 1<<6-1)
+	t.inPool, t.claimed, t.groupHeld = flags&flagInPool != 0, flags&flagClaimed != 0, flags&flagGroupHeld != 0
+	if t.groupHeld && int(t.group) >= len(r.m.pool.groups.refs) {
+		r.at(path+".group").fail("partition %d is not in the table", t.group)
+	}
+	t.key = r.float()
+	limit := MaxPlayersPerTicket
+	if flags&flagBackfill != 0 {
+		limit = MaxPlayersPerBackfill + r.m.rs.MaxPlayers()
+	}
+	t.players = r.players(path+".players", limit)
+	r.at(path)
+	t.matchID, t.session = r.str(len(r.b)), r.str(len(r.b))
+	if flags&flagBackfill != 0 {
+		r.at(path + ".backfill")
+		bf := &backfill{}
+		bf.session = r.session(path + ".backfill.session")
+		bf.maxNew = int(r.small(0, math.MaxInt32))
+		bf.added = int(r.small(0, math.MaxInt32))
+		bf.ackDeadline = r.relTime()
+		n := r.count(1, len(r.props))
+		for range n {
+			bf.pending = append(bf.pending, r.proposal(path+".backfill.pending"))
+		}
+		bf.auto = r.bool()
+		t.bf = bf
+	}
+	if flags&flagMetrics != 0 {
+		r.at(path + ".metrics")
+		n := r.count(2, len(r.b))
+		if r.err == nil && n != r.m.rs.RuleCount() {
+			r.fail("%d rule counters for %d rules", n, r.m.rs.RuleCount())
+			return
+		}
+		ms := make([]ruleMetric, n)
+		for j := range ms {
+			ms[j] = ruleMetric{passed: uint32(r.small(0, math.MaxUint32)), failed: uint32(r.small(0, math.MaxUint32))}
+		}
+		t.metrics = &ms
+	}
+	if flags&flagEnding != 0 {
+		r.at(path + ".ending")
+		t.ending = &ticketEnd{reason: r.str(len(r.b)), message: r.str(len(r.b)), at: r.relTime()}
+	}
+	if r.err == nil && t.status.Terminal() != (t.ending != nil) {
+		r.at(path).fail("status %s does not agree with its ending", t.status)
+	}
+}
+
+func (r *snapReader) players(path string, limit int) []player {
+	rs := r.m.rs
+	n := r.at(path).count(2, limit)
+	if n == 0 || r.err != nil {
+		return nil
+	}
+	out := make([]player, n)
+	for i := range out {
+		r.at(path + "[" + itoa(i) + "]")
+		p := rs.NewPlayer(r.str(len(r.b)))
+		p.Team = int32(r.small(-1, int64(rs.TeamCount())-1))
+		for j := range p.Nums {
+			p.Nums[j] = r.finite()
+		}
+		if p.More != nil {
+			for j := range p.More.Strs {
+				p.More.Strs[j] = r.str(len(r.b))
+			}
+			for j := range p.More.Lists {
+				isNil := r.bool()
+				if l := r.strs(len(r.b), len(r.b)); !isNil {
+					p.More.Lists[j] = append([]string{}, l...)
+				}
+			}
+			for j := range p.More.Maps {
+				isNil := r.bool()
+				if mp := decodeNumberMap(r.dec); !isNil {
+					if mp == nil {
+						mp = map[string]float64{}
+					}
+					p.More.Maps[j] = mp
+				}
+			}
+		}
+		k := r.at(path+"["+itoa(i)+"].latency").count(2, len(r.b))
+		if k > 0 {
+			p.Lat = make([]ruleset.RegionLatency, k)
+		}
+		for j := range p.Lat {
+			id := r.small(0, int64(len(r.m.regions.names))-1)
+			if r.err == nil && r.m.regions.names[id] == "" {
+				r.fail("region %d is not in use", id)
+			}
+			p.Lat[j].Region, p.Lat[j].Ms = int32(id), int32(r.small(0, 1<<30))
+			if j > 0 && r.err == nil && p.Lat[j-1].Region >= p.Lat[j].Region {
+				r.fail("regions are not in order")
+			}
+		}
+		out[i] = p
+	}
+	return out
+}
+
+// ---- shutdown
+
+// Shutdown stops the Matchmaker without cancelling its tickets: it writes a snapshot to w (if w
+// is not nil), syncs the journal, and ends every subscription and Wait with ErrClosed. Requests
+// after it return ErrClosed. A new process continues from the snapshot with Restore (or from
+// the journal with Recover): tickets keep their statuses, times and places in the pool. Run
+// should be stopped first; a Tick after Shutdown returns ErrClosed. Close, by contrast, cancels
+// every ticket.
+func (m *Matchmaker) Shutdown(w io.Writer) error {
+	m.deliverMu.Lock()
+	m.mu.Lock()
+	if err := m.usableLocked(); err != nil {
+		m.mu.Unlock()
+		m.deliverMu.Unlock()
+		return err
+	}
+	var b []byte
+	var err error
+	if w != nil {
+		if b, err = m.snapshotLocked(); err != nil {
+			m.mu.Unlock()
+			m.deliverMu.Unlock()
+			return err
+		}
+	}
+	m.closed = true
+	close(m.halt)
+	m.mu.Unlock()
+	a := m.deliverLocked() // what requests queued before Shutdown
+	m.deliverMu.Unlock()
+	m.afterDeliver(a)
+	m.hub.close()
+	if j := m.opts.journal; j != nil {
+		if err := j.Sync(); err != nil {
+			return &JournalError{Op: "Sync", Seq: m.jseq, Err: err}
+		}
+	}
+	if w != nil {
+		_, err = w.Write(b)
+	}
+	return err
+}
