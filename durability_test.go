@@ -498,3 +498,91 @@ func FuzzRestore(f *testing.F) {
 		_ = r.Snapshot(&out)
 	})
 }
+
+// BenchmarkSnapshot writes and restores a resident pool (see newResident): snapshot-ns/op and
+// restore-ns/op per whole pool, and bytes/ticket on disk. The 1,000,000-ticket pools need
+// -large. Run: go test -run '^$' -bench BenchmarkSnapshot -benchtime 3x -large -timeout 30m .
+func BenchmarkSnapshot(b *testing.B) {
+	for _, rsName := range []string{"bench-1v1.json", "bench-5v5.json"} {
+		rs := loadBenchRuleSet(b, rsName)
+		for _, n := range []int{100_000, 1_000_000} {
+			b.Run(fmt.Sprintf("%s/N=%d", rsName[6:len(rsName)-5], n), func(b *testing.B) {
+				if n >= 1_000_000 && !*benchLarge {
+					b.Skip("1,000,000 players: pass -large")
+				}
+				r := newResident(b, rs, n, rsName == "bench-5v5.json")
+				tickets := r.m.Stats().Waiting
+				var buf bytes.Buffer
+				var snapNs, restoreNs time.Duration
+				b.ResetTimer()
+				for range b.N {
+					buf.Reset()
+					start := time.Now()
+					if err := r.m.Snapshot(&buf); err != nil {
+						b.Fatal(err)
+					}
+					snapNs += time.Since(start)
+					start = time.Now()
+					m, err := Restore(bytes.NewReader(buf.Bytes()), Config{RuleSet: rs, RequestTimeout: 2 * residentLifetime},
+						WithClock(r.clock), WithTicketRetention(0))
+					if err != nil {
+						b.Fatal(err)
+					}
+					restoreNs += time.Since(start)
+					if m.Stats().Waiting != tickets {
+						b.Fatalf("restored %d tickets of %d", m.Stats().Waiting, tickets)
+					}
+				}
+				b.ReportMetric(float64(snapNs.Nanoseconds())/float64(b.N)/1e6, "snapshot-ms")
+				b.ReportMetric(float64(restoreNs.Nanoseconds())/float64(b.N)/1e6, "restore-ms")
+				b.ReportMetric(float64(buf.Len())/float64(tickets), "bytes/ticket")
+			})
+		}
+	}
+}
+
+// BenchmarkJournalOverhead measures a resident 1v1 pool of 10,000 with 10,000 arrivals per
+// simulated second (100 per 10 ms tick), with and without an in-memory journal, in one run:
+// ns/op is one tick plus its arrivals. The file journal's own figures are in package journal.
+func BenchmarkJournalOverhead(b *testing.B) {
+	rs := loadBenchRuleSet(b, "bench-1v1.json")
+	for _, journaled := range []bool{false, true} {
+		b.Run(fmt.Sprintf("journal=%v", journaled), func(b *testing.B) {
+			clock := &fakeClock{now: t0}
+			opts := []Option{WithClock(clock), WithRandom(rand.NewChaCha8([32]byte{9})), WithTicketRetention(0)}
+			j := &memJournal{}
+			if journaled {
+				opts = append(opts, WithJournal(j))
+			}
+			m, err := New(Config{RuleSet: rs}, opts...)
+			require.NoError(b, err)
+			rng := rand.New(rand.NewPCG(1, 2))
+			arrive := func(i int) {
+				_, err := m.StartMatchmaking(StartMatchmakingInput{Players: []Player{{PlayerID: "p" + strconv.Itoa(i),
+					Attributes: Attributes{"skill": NumberValue(rng.NormFloat64()*300 + 1500)}}}})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			next := 0
+			for range 10_000 { // a pool of about 10,000 waiting
+				arrive(next)
+				next++
+			}
+			b.ResetTimer()
+			for range b.N {
+				for range 100 {
+					arrive(next)
+					next++
+				}
+				clock.now = clock.now.Add(10 * time.Millisecond)
+				if err := m.Tick(clock.now); err != nil {
+					b.Fatal(err)
+				}
+				if len(j.entries) > 100_000 {
+					j.entries = j.entries[:0] // a real journal trims at checkpoints
+				}
+			}
+		})
+	}
+}

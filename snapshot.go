@@ -67,9 +67,13 @@ func (m *Matchmaker) snapshotLocked() ([]byte, error) {
 	if m.provisional {
 		return nil, errNoTime
 	}
-	w := snapWriter{m: m, base: m.now.UnixNano(), tix: make(map[*ticket]int32, len(m.tickets)),
-		sess: map[*session]int32{}, props: map[*proposal]int32{}}
+	w := snapWriter{m: m, base: m.now.UnixNano(), sess: map[*session]int32{}, props: map[*proposal]int32{}}
 	w.collect()
+	defer func() {
+		for _, t := range w.tickets {
+			t.snapRef = 0
+		}
+	}()
 	w.b = make([]byte, 0, 64+160*len(w.tickets))
 	w.write()
 	return appendChecksum(w.b), nil
@@ -85,9 +89,8 @@ func appendChecksum(b []byte) []byte {
 type snapWriter struct {
 	enc
 	m        *Matchmaker
-	base     int64 // times are written relative to the Matchmaker's time
-	tix      map[*ticket]int32
-	tickets  []*ticket
+	base     int64     // times are written relative to the Matchmaker's time
+	tickets  []*ticket // numbered by their snapRef
 	sess     map[*session]int32
 	sessions []*session
 	props    map[*proposal]int32
@@ -98,11 +101,11 @@ func (w *snapWriter) addTicket(t *ticket) {
 	if t == nil {
 		return
 	}
-	if _, ok := w.tix[t]; ok {
+	if t.snapRef != 0 {
 		return
 	}
-	w.tix[t] = int32(len(w.tickets))
 	w.tickets = append(w.tickets, t)
+	t.snapRef = int32(len(w.tickets))
 	w.expand(t)
 }
 
@@ -144,17 +147,21 @@ func (w *snapWriter) addProposal(pr *proposal) {
 // the same state always writes the same bytes.
 func (w *snapWriter) collect() {
 	m := w.m
-	all := make([]*ticket, 0, len(m.tickets))
+	type bySeq struct {
+		seq uint64
+		t   *ticket
+	}
+	all := make([]bySeq, 0, len(m.tickets))
 	for _, t := range m.tickets {
-		all = append(all, t)
+		all = append(all, bySeq{t.seq, t})
 	}
-	slices.SortFunc(all, func(a, b *ticket) int { return cmp.Or(cmp.Compare(a.seq, b.seq), cmp.Compare(a.id, b.id)) })
-	for _, t := range all { // numbered first, so that they are the table's first entries
-		w.tix[t] = int32(len(w.tickets))
-		w.tickets = append(w.tickets, t)
+	slices.SortFunc(all, func(a, b bySeq) int { return cmp.Compare(a.seq, b.seq) }) // admission numbers are unique
+	for _, x := range all {                                                         // numbered first, so that they are the table's first entries
+		w.tickets = append(w.tickets, x.t)
+		x.t.snapRef = int32(len(w.tickets))
 	}
-	for _, t := range all {
-		w.expand(t)
+	for _, x := range all {
+		w.expand(x.t)
 	}
 	p := m.pool
 	for _, list := range [][]*ticket{p.order, p.arrivals, p.departed, p.touched, p.crossed, m.acked, m.ended[m.endedHead:]} {
@@ -167,8 +174,8 @@ func (w *snapWriter) collect() {
 			w.addTicket(x.t)
 		}
 	}
-	for _, id := range sortedKeys(m.players) {
-		w.addTicket(m.players[id])
+	for _, t := range m.players {
+		w.addTicket(t) // the active tickets are numbered already, so the order does not matter
 	}
 	for _, arn := range sortedKeys(m.sessions) {
 		w.addSession(m.sessions[arn])
@@ -202,7 +209,7 @@ func (w *snapWriter) ref(t *ticket) {
 		w.int(-1)
 		return
 	}
-	w.int(int64(w.tix[t]))
+	w.int(int64(t.snapRef - 1))
 }
 
 func (w *snapWriter) refs(ts []*ticket) {
@@ -276,12 +283,34 @@ func (w *snapWriter) write() {
 	for _, t := range w.tickets[:len(m.tickets)] { // collect numbered m.tickets first
 		w.ref(t)
 	}
-	keys := sortedKeys(m.players)
-	w.uint(uint64(len(keys)))
-	for _, k := range keys {
+	// The players' index: for each ticket, which of its players it is the active ticket of;
+	// then, in order, entries that name a ticket without that player (none, normally).
+	marked := 0
+	for _, t := range w.tickets {
+		var bits uint64
+		for i := range t.players {
+			if i < 64 && m.players[t.players[i].ID] == t {
+				bits |= 1 << i
+				marked++
+			}
+		}
+		w.uint(bits)
+	}
+	var others []string
+	if marked != len(m.players) {
+		for id, t := range m.players {
+			if i := slices.IndexFunc(t.players, func(p player) bool { return p.ID == id }); i < 0 || i >= 64 {
+				others = append(others, id)
+			}
+		}
+		slices.Sort(others)
+	}
+	w.uint(uint64(len(others)))
+	for _, k := range others {
 		w.str(k)
 		w.ref(m.players[k])
 	}
+	var keys []string
 	p := m.pool
 	for _, list := range [][]*ticket{p.order, p.arrivals, p.departed, p.touched, p.crossed} {
 		w.refs(list)
@@ -690,6 +719,14 @@ func (r *snapReader) read() {
 		m.tickets[t.id] = t
 	}
 	r.at("players")
+	for _, t := range r.tickets {
+		bits := r.uint()
+		for i := range t.players {
+			if i < 64 && bits&(1<<i) != 0 {
+				m.players[t.players[i].ID] = t
+			}
+		}
+	}
 	for range r.count(2, len(r.b)) {
 		id := r.str(len(r.b))
 		m.players[id] = r.ticketRef(false)

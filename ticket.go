@@ -117,6 +117,7 @@ type ticket struct {
 	claimed  bool   // taken by a potential match, or left the search, during this tick
 	// groupHeld: the ticket holds its partition id (see partitions).
 	groupHeld bool
+	snapRef   int32 // while a snapshot is written: its number in the snapshot's table, plus one
 
 	key     float64 // position in the pool order (see ruleset.RuleSet.OrderKey)
 	id      string
