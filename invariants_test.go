@@ -231,8 +231,6 @@ func (c *invariantChecker) guard() {
 var knownDefects = map[string]string{
 	"backfill-cap":     "TestReproBackfillCapIgnoresTicketsAddedBeforeTheBackfill",
 	"suggested-region": "TestReproSuggestedRegionIgnoresMaxLatency",
-	// Found by TestOracleAgreesWithEngineChecker: the engine rejects what the oracle accepts.
-	"collection-repeats": "TestReproReferenceIntersectionCountsEachValueOnce",
 }
 
 // defectStats counts the known defects met by every run in this process, for TestSoak's report.
@@ -1106,7 +1104,6 @@ func TestReproRequeuedRosterPlayerKeepsLatencyRegions(t *testing.T) {
 }
 
 func TestReproReferenceIntersectionCountsEachValueOnce(t *testing.T) {
-	t.Skip("engine defect: reference_intersection_count counts a value repeated in one measured list (a team's string values) several times; the spec intersects sets, as the engine's intersection does")
 	rs := MustParseRuleSet([]byte(`{"ruleLanguageVersion":"1.0","playerAttributes":[{"name":"char","type":"string","default":"knight"}],
 		"teams":[{"name":"t","minPlayers":2,"maxPlayers":2}],
 		"rules":[{"name":"FewMages","type":"collection","operation":"reference_intersection_count",

@@ -434,11 +434,14 @@ func (c *Checker) collectionCounts(r *rule, final bool, lo, hi float64) Verdict 
 			return Unknown
 		}
 	case "reference_intersection_count":
+		// Each measured list is a set (spec §b.4: count = |Lᵢ ∩ R|): a value repeated in it, such
+		// as the same string attribute of two players of a team, counts once, as it does in the
+		// intersection operation.
 		ref := c.referenceSet(r)
 		for _, s := range c.sets {
 			n := 0.0
-			for _, v := range s {
-				if slices.Contains(ref, v) {
+			for i, v := range s {
+				if slices.Contains(ref, v) && !slices.Contains(s[:i], v) {
 					n++
 				}
 			}
