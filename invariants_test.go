@@ -229,8 +229,7 @@ func (c *invariantChecker) guard() {
 // being fixed. Remove the entry when its TestRepro passes without its Skip.
 // MATCHMAKER_STRICT=1 fails on known defects too.
 var knownDefects = map[string]string{
-	"backfill-cap":     "TestReproBackfillCapIgnoresTicketsAddedBeforeTheBackfill",
-	"suggested-region": "TestReproSuggestedRegionIgnoresMaxLatency",
+	"backfill-cap": "TestReproBackfillCapIgnoresTicketsAddedBeforeTheBackfill",
 }
 
 // defectStats counts the known defects met by every run in this process, for TestSoak's report.
@@ -1063,7 +1062,6 @@ func TestReproBackfillCapIgnoresTicketsAddedBeforeTheBackfill(t *testing.T) {
 }
 
 func TestReproSuggestedRegionIgnoresMaxLatency(t *testing.T) {
-	t.Skip("engine defect: PotentialMatchCreated.Region is the lowest-average region every player reports, even one the latency rule rejects")
 	rs := MustParseRuleSet([]byte(`{"ruleLanguageVersion":"1.0","teams":[{"name":"t","minPlayers":2,"maxPlayers":2}],
 		"rules":[{"name":"Ping","type":"latency","maxLatency":150}]}`))
 	h := newRuleSetHarness(t, rs, Config{})

@@ -548,6 +548,19 @@ func (c *Checker) latency(r *rule) Verdict {
 	return Fail
 }
 
+// RegionOK reports whether every latency rule that decides on its own (not a compound
+// operand) accepts region for every player of m, with the parameters in force (see At). The
+// engine suggests a match's region among those it accepts.
+func (c *Checker) RegionOK(m Match, region int32) bool {
+	c.env.m = m
+	for _, r := range c.rs.latency {
+		if !r.operand && !c.regionOK(r, region) {
+			return false
+		}
+	}
+	return true
+}
+
 func (c *Checker) regionOK(r *rule, region int32) bool {
 	maxLat := math.Inf(1)
 	if r.maxLatency >= 0 {
