@@ -228,9 +228,7 @@ func (c *invariantChecker) guard() {
 // engine panic, ends that run as skipped, so that the suite stays green while the defect is
 // being fixed. Remove the entry when its TestRepro passes without its Skip.
 // MATCHMAKER_STRICT=1 fails on known defects too.
-var knownDefects = map[string]string{
-	"backfill-cap": "TestReproBackfillCapIgnoresTicketsAddedBeforeTheBackfill",
-}
+var knownDefects = map[string]string{}
 
 // defectStats counts the known defects met by every run in this process, for TestSoak's report.
 var defectStats = struct {
@@ -1047,7 +1045,6 @@ func (c *invariantChecker) checkBackfillEnding(id string, status TicketStatus) {
 // Run one with the Skip removed: go test -run TestReproName .
 
 func TestReproBackfillCapIgnoresTicketsAddedBeforeTheBackfill(t *testing.T) {
-	t.Skip("engine defect: MaxNewPlayers is not enforced for tickets placed before the backfill ticket in the search (the anchor and older candidates)")
 	h := newHarness(t, "testdata/rulesets/lobby-2-4.json", Config{})
 	h.start("a", player1("a", nil))
 	h.start("b", player1("b", nil))

@@ -136,6 +136,9 @@ func (m *Matchmaker) expansionAge(now time.Time) time.Duration {
 func (m *Matchmaker) place(now time.Time, t *ticket, pos int32) bool {
 	pm, c := m.pm, m.chk
 	if t.bf != nil {
+		if t.bf.maxNew > 0 && pm.size() > m.openSlots(t) {
+			return false // the tickets placed before it already add more players than it may take
+		}
 		pm.addRoster(t)
 		pm.members[len(pm.members)-1].pos = pos
 		c.At(m.expansionAge(now))
@@ -196,8 +199,9 @@ func (m *Matchmaker) largeFillOrder(now time.Time, t *ticket) {
 	})
 }
 
-// roomFor applies the limits beyond team sizes: a backfill's cap on new players, and the
-// slots a new match keeps free (AdditionalPlayerCount).
+// roomFor applies the limits beyond team sizes to a ticket joining after a backfill roster: the
+// backfill's cap on new players, and the slots a new match keeps free (AdditionalPlayerCount).
+// place checks the cap the other way round, for a backfill joining after other tickets.
 func (m *Matchmaker) roomFor(t *ticket) bool {
 	added := len(t.players)
 	for _, mb := range m.pm.members {

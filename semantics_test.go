@@ -1,14 +1,57 @@
 package matchmaker
 
 // This file holds focused regression tests for the rule-semantics defects the randomized
-// checker found (invariants_test.go, TestRepro*): the suggested region of a match among those
-// the latency rules accept, and collection rules that read a measured list as a set.
+// checker found (invariants_test.go, TestRepro*): a backfill's cap on new players whatever the
+// order its tickets join the search in, the suggested region of a match among those the latency
+// rules accept, and collection rules that read a measured list as a set.
 
 import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
 )
+
+// The cap holds when the backfill ticket is not the anchor: older tickets are placed first,
+// and a backfill that they already outnumber must not join them.
+func TestBackfillCapWhenTheBackfillJoinsLast(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		parties [][]string // tickets started before the backfill, oldest first
+		maxNew  int
+		want    int // players the backfill may add at most
+	}{
+		{"three singles, cap 2", [][]string{{"a"}, {"b"}, {"c"}}, 2, 2},
+		{"a party of two, cap 1", [][]string{{"a", "b"}}, 1, 1},
+		{"a party of two and a single, cap 1", [][]string{{"a", "b"}, {"c"}}, 1, 1},
+		{"no cap", [][]string{{"a"}, {"b"}}, 0, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, "testdata/rulesets/lobby-2-4.json", Config{})
+			for i, party := range tc.parties {
+				var ps []Player
+				for _, id := range party {
+					ps = append(ps, player1(id, nil))
+				}
+				h.start(string(rune('t'+i)), ps...)
+			}
+			_, err := h.m.StartMatchBackfill(StartMatchBackfillInput{TicketID: "bf", GameSessionArn: "gs", MaxNewPlayers: tc.maxNew,
+				Players: []Player{{PlayerID: "r", Team: "players"}}})
+			require.NoError(t, err)
+			for _, p := range eventsOf[*PotentialMatchCreated](h.tick(0)) {
+				if p.GameSessionArn != "gs" {
+					continue
+				}
+				joining := 0
+				for _, et := range p.Tickets {
+					if et.TicketID != "bf" {
+						joining += len(et.Players)
+					}
+				}
+				require.LessOrEqual(t, joining, tc.want, "the backfill adds %v", p.Tickets)
+			}
+		})
+	}
+}
 
 // The suggested region is one every latency rule in force accepts, at the match's expansion
 // age: not merely the lowest average among the regions every player reports.
