@@ -318,6 +318,9 @@
 //   - stddev is the population standard deviation; median of an even count is the mean of the
 //     middle two; an aggregate over an empty list is undefined and fails in final mode (count and
 //     sum give 0).
+//   - Collection rules read every measured list as a set (spec §b.4): a value listed twice, such
+//     as the same string attribute of two players of one team, counts once, in
+//     reference_intersection_count as in intersection.
 //   - Acceptance: a rejection or timeout returns tickets whose players all accepted to the
 //     search and cancels the others (reasons ACCEPTANCE_REJECTED, ACCEPTANCE_TIMED_OUT); when a
 //     ticket of a proposed match ends for another reason (stopped, replaced, a duplicate request),

@@ -228,12 +228,7 @@ func (c *invariantChecker) guard() {
 // engine panic, ends that run as skipped, so that the suite stays green while the defect is
 // being fixed. Remove the entry when its TestRepro passes without its Skip.
 // MATCHMAKER_STRICT=1 fails on known defects too.
-var knownDefects = map[string]string{
-	"backfill-cap":     "TestReproBackfillCapIgnoresTicketsAddedBeforeTheBackfill",
-	"suggested-region": "TestReproSuggestedRegionIgnoresMaxLatency",
-	// Found by TestOracleAgreesWithEngineChecker: the engine rejects what the oracle accepts.
-	"collection-repeats": "TestReproReferenceIntersectionCountsEachValueOnce",
-}
+var knownDefects = map[string]string{}
 
 // defectStats counts the known defects met by every run in this process, for TestSoak's report.
 var defectStats = struct {
@@ -1050,7 +1045,6 @@ func (c *invariantChecker) checkBackfillEnding(id string, status TicketStatus) {
 // Run one with the Skip removed: go test -run TestReproName .
 
 func TestReproBackfillCapIgnoresTicketsAddedBeforeTheBackfill(t *testing.T) {
-	t.Skip("engine defect: MaxNewPlayers is not enforced for tickets placed before the backfill ticket in the search (the anchor and older candidates)")
 	h := newHarness(t, "testdata/rulesets/lobby-2-4.json", Config{})
 	h.start("a", player1("a", nil))
 	h.start("b", player1("b", nil))
@@ -1065,7 +1059,6 @@ func TestReproBackfillCapIgnoresTicketsAddedBeforeTheBackfill(t *testing.T) {
 }
 
 func TestReproSuggestedRegionIgnoresMaxLatency(t *testing.T) {
-	t.Skip("engine defect: PotentialMatchCreated.Region is the lowest-average region every player reports, even one the latency rule rejects")
 	rs := MustParseRuleSet([]byte(`{"ruleLanguageVersion":"1.0","teams":[{"name":"t","minPlayers":2,"maxPlayers":2}],
 		"rules":[{"name":"Ping","type":"latency","maxLatency":150}]}`))
 	h := newRuleSetHarness(t, rs, Config{})
@@ -1106,7 +1099,6 @@ func TestReproRequeuedRosterPlayerKeepsLatencyRegions(t *testing.T) {
 }
 
 func TestReproReferenceIntersectionCountsEachValueOnce(t *testing.T) {
-	t.Skip("engine defect: reference_intersection_count counts a value repeated in one measured list (a team's string values) several times; the spec intersects sets, as the engine's intersection does")
 	rs := MustParseRuleSet([]byte(`{"ruleLanguageVersion":"1.0","playerAttributes":[{"name":"char","type":"string","default":"knight"}],
 		"teams":[{"name":"t","minPlayers":2,"maxPlayers":2}],
 		"rules":[{"name":"FewMages","type":"collection","operation":"reference_intersection_count",

@@ -1187,7 +1187,7 @@ func TestOracleAgreesWithEngineChecker(t *testing.T) {
 // compareComposition builds a random composition: every team gets between 0 and its largest
 // maximum players (each its own ticket), at a random age around the expansion steps; it reports
 // whether the oracle passes it and whether the engine's checker agrees; a disagreement comes
-// with the knownDefects key it falls under ("final-mode" for one not known).
+// with the knownDefects key it falls under ("final-mode").
 func (c *invariantChecker) compareComposition(r *rand.Rand, k int) (match oracleMatch, passed bool, key string, agree bool) {
 	m := c.h.m
 	ages := []time.Duration{0, time.Hour}
@@ -1236,9 +1236,6 @@ func (c *invariantChecker) compareComposition(r *rand.Rand, k int) (match oracle
 	if engine != (len(bad) == 0) {
 		failed, _ := chk.Failed()
 		key = "final-mode"
-		if rule := c.oracle.rules[max(failed, 0)]; !engine && failed >= 0 && rule["operation"] == "reference_intersection_count" {
-			key = "collection-repeats"
-		}
 		c.t.Logf("age %v: engine passes %v (failed rule %d), oracle violations %v", age, engine, failed, bad)
 		return match, len(bad) == 0, key, false
 	}

@@ -273,6 +273,18 @@ func TestEvalCollection(t *testing.T) {
 		{name: "reference string max 0", rs: ricMax, rule: "R", tickets: []rtk{onTeam("a", m("a")), onTeam("b", m("c"))}, partial: pass, final: pass},
 		{name: "reference string max 0 hit", rs: ricMax, rule: "R", tickets: []rtk{onTeam("a", m("a", "b"))}, partial: fail, final: fail},
 	})
+	// A team's string values form one measured list; a value two players share counts once
+	// (doc.go: collection rules read every measured list as a set).
+	chars := func(op, ref, bounds string) string {
+		return oneRule(`{"name":"char","type":"string","default":"knight"}`, teamsAB,
+			`{"name":"R","type":"collection","operation":"`+op+`","measurements":"teams[*].players.attributes[char]","referenceValue":`+ref+`,`+bounds+`}`, ``)
+	}
+	c := func(s string) Player { return rpl(rA("char", rS(s))) }
+	fewMages := chars("reference_intersection_count", `["mage","rogue"]`, `"maxCount":1`)
+	runRuleCases(t, []ruleCase{
+		{name: "repeated value counts once", rs: fewMages, rule: "R", tickets: []rtk{onTeam("a", c("mage"), c("mage"), c("knight")), onTeam("b", c("mage"))}, partial: pass, final: pass},
+		{name: "two distinct values count twice", rs: fewMages, rule: "R", tickets: []rtk{onTeam("a", c("mage"), c("rogue"), c("mage"))}, partial: fail, final: fail},
+	})
 }
 
 func TestEvalLatency(t *testing.T) {

@@ -40,7 +40,7 @@ func (m *Matchmaker) proposeMatchesLocked(now time.Time) []found {
 				continue
 			}
 			if m.search(now, a) {
-				out = append(out, m.claimLocked())
+				out = append(out, m.claimLocked(now))
 			}
 		}
 	}
@@ -62,8 +62,8 @@ func (m *Matchmaker) proposeMatchesLocked(now time.Time) []found {
 
 // claimLocked records the potential match in m.pm as found and takes its tickets out of the
 // candidates for the rest of this search.
-func (m *Matchmaker) claimLocked() found {
-	f := found{from: len(m.foundMembers), region: m.bestRegion()}
+func (m *Matchmaker) claimLocked(now time.Time) found {
+	f := found{from: len(m.foundMembers), region: m.bestRegion(now)}
 	m.foundMembers = append(m.foundMembers, m.pm.members...)
 	f.to = len(m.foundMembers)
 	for _, mb := range m.pm.members {
@@ -136,6 +136,9 @@ func (m *Matchmaker) expansionAge(now time.Time) time.Duration {
 func (m *Matchmaker) place(now time.Time, t *ticket, pos int32) bool {
 	pm, c := m.pm, m.chk
 	if t.bf != nil {
+		if t.bf.maxNew > 0 && pm.size() > m.openSlots(t) {
+			return false // the tickets placed before it already add more players than it may take
+		}
 		pm.addRoster(t)
 		pm.members[len(pm.members)-1].pos = pos
 		c.At(m.expansionAge(now))
@@ -196,8 +199,9 @@ func (m *Matchmaker) largeFillOrder(now time.Time, t *ticket) {
 	})
 }
 
-// roomFor applies the limits beyond team sizes: a backfill's cap on new players, and the
-// slots a new match keeps free (AdditionalPlayerCount).
+// roomFor applies the limits beyond team sizes to a ticket joining after a backfill roster: the
+// backfill's cap on new players, and the slots a new match keeps free (AdditionalPlayerCount).
+// place checks the cap the other way round, for a backfill joining after other tickets.
 func (m *Matchmaker) roomFor(t *ticket) bool {
 	added := len(t.players)
 	for _, mb := range m.pm.members {
@@ -390,9 +394,10 @@ func improveBySwaps(members []member, value []float64, assign []int, sums []floa
 	}
 }
 
-// bestRegion returns the region acceptable to all players with the lowest average latency
-// (ties: the lowest maximum, then the name), or "" when players reported no latency.
-func (m *Matchmaker) bestRegion() string {
+// bestRegion returns, among the regions where every player of the potential match reported a
+// latency and that every latency rule in force accepts (maxLatency, maxDistance), the one with
+// the lowest average latency (ties: the lowest maximum, then the name); "" when there is none.
+func (m *Matchmaker) bestRegion(now time.Time) string {
 	var first *player
 	for _, team := range m.pm.teams {
 		if len(team) > 0 {
@@ -404,7 +409,13 @@ func (m *Matchmaker) bestRegion() string {
 		return ""
 	}
 	best, bestAvg, bestMax := "", 0.0, int32(0)
+	if m.rs.HasLatencyRule() {
+		m.chk.At(m.expansionAge(now)) // the parameters the match was accepted with
+	}
 	for _, cand := range first.Lat {
+		if m.rs.HasLatencyRule() && !m.chk.RegionOK(m.pm, cand.Region) {
+			continue
+		}
 		sum, worst, n, ok := 0.0, int32(0), 0, true
 		for _, team := range m.pm.teams {
 			for _, p := range team {

@@ -434,11 +434,14 @@ func (c *Checker) collectionCounts(r *rule, final bool, lo, hi float64) Verdict 
 			return Unknown
 		}
 	case "reference_intersection_count":
+		// Each measured list is a set (spec §b.4: count = |Lᵢ ∩ R|): a value repeated in it, such
+		// as the same string attribute of two players of a team, counts once, as it does in the
+		// intersection operation.
 		ref := c.referenceSet(r)
 		for _, s := range c.sets {
 			n := 0.0
-			for _, v := range s {
-				if slices.Contains(ref, v) {
+			for i, v := range s {
+				if slices.Contains(ref, v) && !slices.Contains(s[:i], v) {
 					n++
 				}
 			}
@@ -543,6 +546,19 @@ func (c *Checker) latency(r *rule) Verdict {
 		}
 	}
 	return Fail
+}
+
+// RegionOK reports whether every latency rule that decides on its own (not a compound
+// operand) accepts region for every player of m, with the parameters in force (see At). The
+// engine suggests a match's region among those it accepts.
+func (c *Checker) RegionOK(m Match, region int32) bool {
+	c.env.m = m
+	for _, r := range c.rs.latency {
+		if !r.operand && !c.regionOK(r, region) {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *Checker) regionOK(r *rule, region int32) bool {
