@@ -662,6 +662,8 @@ func (r *snapReader) read() {
 	if r.err != nil {
 		return
 	}
+	m.tickets = make(map[string]*ticket, nt) // sized once: growing a map of a million costs more
+	m.players = make(map[string]*ticket, nt)
 	r.tickets = make([]*ticket, nt)
 	tix := make([]ticket, nt)
 	for i := range r.tickets {
