@@ -106,9 +106,24 @@
 // The search stops as soon as every team is full and the match passes final mode; a full match
 // that fails gives its last place to the next candidates. After the whole window, the match
 // must pass every rule in final mode with every team at its minimum; if it fails, the most
-// recently added tickets are dropped one at a time until it passes. A party's players always
-// share one team; rules are evaluated on individual players, and partyAggregation only
-// summarises a party for ordering and sorting, as AWS describes it.
+// recently added tickets are dropped one at a time until it passes.
+//
+// This greedy search, FlexMatch's, can miss a match that exists: a party that only fits if an
+// earlier ticket had gone to the other team, or players who bring a team average back within
+// bounds only together. So when it fails for an anchor whose whole partition fits in its search
+// window (or in 24 tickets, for a narrower window), an exhaustive search follows: every way the
+// partition's tickets can join the anchor, each on any team or left out, in candidate order.
+// Its partial mode rejects only failures no joining player can undo (a value beyond a fixed
+// bound, a region out of reach), passes a composition at any expansion age its remaining
+// candidates could still give it, and stops a branch once the players left cannot reach the
+// teams' smallest minimums. It tries at most 2,048 placements per anchor and 8,192 per tick,
+// and an anchor it proves unmatchable is left out of later anchors' searches in that tick. A small pool, such
+// as a lobby filling up, therefore never waits while a valid match among its tickets exists
+// (checked against a brute-force search over every composition of up to a dozen tickets).
+// Large pools keep the greedy search: there a wide window holds many alternatives.
+//
+// A party's players always share one team; rules are evaluated on individual players, and
+// partyAggregation only summarises a party for ordering and sorting, as AWS describes it.
 //
 // Expansions apply by the age of the potential match's newest ticket (or its oldest, with
 // expansionAgeSelection "oldest"), measured from the tickets' start times; a step applies from
@@ -292,7 +307,9 @@
 //   - Latency region names in use at once (held by the tickets and game sessions whose players
 //     name them, released when those are forgotten): 4,096. Partitions of a string
 //     batchDistance attribute: one per value some waiting ticket carries, released with it.
-//   - Search window: [WithSearchWindow]. Timers: at most about twice the waiting tickets.
+//   - Search window: [WithSearchWindow]. The exhaustive search of a small partition (see
+//     Matching): 24 tickets, 2,048 placements per anchor, 8,192 per tick. Timers: at most
+//     about twice the waiting tickets.
 //   - Rule sets: 65,535 bytes, 256 rules, 256 expansions of 64 steps, 256 attributes, 200
 //     players per match, expressions of 4,096 bytes nesting 32 deep, JSON nesting 64 deep,
 //     compound statements nesting 32 deep, compound rules referring through at most 16 levels of

@@ -31,6 +31,7 @@ var invariantRuleSets = []string{
 	"gomoku-latency.json",
 	"random/latency-sort.json", "random/roles-collection.json", "random/compound.json",
 	"random/squads-maps.json", "random/monster.json", "random/large-lobby.json", "random/expressions.json",
+	"random/direction.json",
 }
 
 // TestInvariantsRandomized drives Matchmakers with random operations and checks the invariants

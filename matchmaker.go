@@ -199,47 +199,51 @@ type Matchmaker struct {
 
 	// mu guards everything below. Every unexported method of Matchmaker requires it, except
 	// update and deliver, which take it themselves.
-	mu            sync.Mutex
-	closed        bool
-	failed        error              // a *JournalError after a failed Sync: every request returns it
-	halt          chan struct{}      // closed by Shutdown and by a failed Sync: ends every Wait
-	now           time.Time          // the Matchmaker's time: the latest instant it has used; never decreases
-	ticked        bool               // Tick has run at least once
-	ranOnce       bool               // Run has driven this Matchmaker: requests read the clock
-	provisional   bool               // no time yet: requests are stamped at epoch until the first real time
-	tickets       map[string]*ticket // active and recently ended tickets
-	players       map[string]*ticket // active ticket of each player
-	pool          *pool
-	regions       regions
-	chk           *ruleset.Checker
-	pm            *potential
-	cands         []*ticket   // search scratch: an anchor's candidates
-	candPos       []int32     // and their positions in the pool order
-	sortScratch   []sortKeyed // search scratch for sort rules
-	teamOrder     []int       // search scratch
-	found         []found     // the tick's proposals, and their members
-	foundMembers  []member
-	seq           uint64 // admission counter
-	idSeq         uint64 // fallback IDs when the random source fails
-	eventSeq      uint64
-	outbox        []Event
-	logs          []logRecord
-	ended         []*ticket // ended tickets, in end order, for retention, from endedHead on
-	endedHead     int
-	pending       map[string]*proposal
-	placements    map[string]*placement // matches waiting for the host's Placer, by match ID
-	placeRequests []PlacementRequest    // for the Placer, called by deliver
-	obs           *observing            // the tick's measurements, with an Observer
-	sessions      map[string]*session
-	sessionOf     map[string]*session // the game session each rostered player is in
-	sessionQueue  []*session          // known sessions, oldest first, for eviction at the limit
-	acked         []*ticket           // backfills that require acknowledgement
-	stats         Stats
-	waitEWMA      float64       // seconds
-	rng           *rand.ChaCha8 // generated IDs, seeded from the random source (see WithRandom)
-	fingerprint   string        // the rule set's, checked by Restore and Replay
-	jseq          uint64        // the position of the last journal entry applied
-	entryBuf      []byte        // scratch for encoding journal entries
+	mu          sync.Mutex
+	closed      bool
+	failed      error              // a *JournalError after a failed Sync: every request returns it
+	halt        chan struct{}      // closed by Shutdown and by a failed Sync: ends every Wait
+	now         time.Time          // the Matchmaker's time: the latest instant it has used; never decreases
+	ticked      bool               // Tick has run at least once
+	ranOnce     bool               // Run has driven this Matchmaker: requests read the clock
+	provisional bool               // no time yet: requests are stamped at epoch until the first real time
+	tickets     map[string]*ticket // active and recently ended tickets
+	players     map[string]*ticket // active ticket of each player
+	pool        *pool
+	regions     regions
+	chk         *ruleset.Checker
+	pm          *potential
+	cands       []*ticket       // search scratch: an anchor's candidates
+	candPos     []int32         // and their positions in the pool order
+	sortScratch []sortKeyed     // search scratch for sort rules
+	teamOrder   []int           // search scratch
+	exh         exhaustiveState // the exhaustive search's state (search.go)
+	hopeless    []*ticket       // tickets marked hopeless during this tick's search
+	// exhaustiveLeft: placements the exhaustive search may still try in this tick.
+	exhaustiveLeft int
+	found          []found // the tick's proposals, and their members
+	foundMembers   []member
+	seq            uint64 // admission counter
+	idSeq          uint64 // fallback IDs when the random source fails
+	eventSeq       uint64
+	outbox         []Event
+	logs           []logRecord
+	ended          []*ticket // ended tickets, in end order, for retention, from endedHead on
+	endedHead      int
+	pending        map[string]*proposal
+	placements     map[string]*placement // matches waiting for the host's Placer, by match ID
+	placeRequests  []PlacementRequest    // for the Placer, called by deliver
+	obs            *observing            // the tick's measurements, with an Observer
+	sessions       map[string]*session
+	sessionOf      map[string]*session // the game session each rostered player is in
+	sessionQueue   []*session          // known sessions, oldest first, for eviction at the limit
+	acked          []*ticket           // backfills that require acknowledgement
+	stats          Stats
+	waitEWMA       float64       // seconds
+	rng            *rand.ChaCha8 // generated IDs, seeded from the random source (see WithRandom)
+	fingerprint    string        // the rule set's, checked by Restore and Replay
+	jseq           uint64        // the position of the last journal entry applied
+	entryBuf       []byte        // scratch for encoding journal entries
 
 	deliverMu sync.Mutex // serialises delivery so subscribers see events in Seq order
 	hub       *hub

@@ -29,6 +29,7 @@ type found struct {
 func (m *Matchmaker) proposeMatchesLocked(now time.Time) []found {
 	out := m.found[:0]
 	m.foundMembers = m.foundMembers[:0]
+	m.exhaustiveLeft = exhaustiveTickBudget
 	prio := m.rs.BackfillPriority()
 	if m.rs.Large() && m.pool.backfills > 0 {
 		prio = "high" // large matches always prefer backfill (spec §d.6)
@@ -56,6 +57,10 @@ func (m *Matchmaker) proposeMatchesLocked(now time.Time) []found {
 	default:
 		pass(func(*ticket) bool { return true })
 	}
+	for _, t := range m.hopeless {
+		t.hopeless = false
+	}
+	m.hopeless = m.hopeless[:0]
 	m.found = out
 	return out
 }
@@ -102,7 +107,156 @@ func (m *Matchmaker) search(now time.Time, a int32) bool {
 	if m.rs.Large() {
 		return m.finishLarge(now)
 	}
-	return m.finish(now)
+	if m.finish(now) {
+		return true
+	}
+	if w := m.searchWindow(); len(m.cands) < w {
+		return m.exhaustive(now, a)
+	} else if w <= exhaustiveTickets {
+		// A small rule set's window may be narrower than a small pool: look at the whole
+		// partition when it holds at most exhaustiveTickets tickets.
+		m.cands, m.candPos = m.pool.window(a, exhaustiveTickets+1, m.cands[:0], m.candPos[:0])
+		if len(m.cands) <= exhaustiveTickets {
+			if m.rs.SortCount() > 0 {
+				m.sortCandidates(anchor)
+			}
+			return m.exhaustive(now, a)
+		}
+	}
+	return false
+}
+
+// exhaustiveBudget bounds the placements one anchor's exhaustive search tries, and
+// exhaustiveTickBudget those of all anchors in one tick; exhaustiveTickets bounds the partition
+// it widens a narrower window to.
+const (
+	exhaustiveBudget     = 1 << 11
+	exhaustiveTickBudget = 1 << 13
+	exhaustiveTickets    = 24
+)
+
+// exhaustive searches every way the candidates can join the anchor, each on any team or left
+// out, for a match that passes final mode; it runs when the greedy search failed and the
+// window holds every unclaimed ticket of the anchor's partition, so that a small pool never
+// waits while a valid match exists (invariant 8). Partial mode prunes only what joining
+// players cannot undo (the rules' directions, Checker.SetExact), and a branch stops when the
+// players left cannot reach the teams' smallest minimums. At most exhaustiveBudget placements
+// per anchor and exhaustiveTickBudget per tick; an anchor proven to have no match is hopeless
+// for the rest of the tick, and later anchors leave it out. The first match found, in
+// candidate order and team order, wins.
+func (m *Matchmaker) exhaustive(now time.Time, a int32) bool {
+	allowed := min(exhaustiveBudget, m.exhaustiveLeft)
+	if allowed <= 0 {
+		return false
+	}
+	anchor := m.pool.order[a]
+	x := &m.exh
+	*x = exhaustiveState{now: now, budget: allowed, need: m.rs.MinPlayersEver(), lo: anchor.waited(now), hi: anchor.waited(now)}
+	x.left = append(x.left[:0], 0)
+	for i := len(m.cands) - 1; i >= 0; i-- {
+		n := x.left[len(x.left)-1]
+		if t := m.cands[i]; t.bf == nil && !t.hopeless {
+			n += len(t.players)
+		}
+		x.left = append(x.left, n)
+		x.lo, x.hi = min(x.lo, m.cands[i].waited(now)), max(x.hi, m.cands[i].waited(now))
+	}
+	slices.Reverse(x.left) // x.left[k]: players among candidates k and after
+	m.pm.reset()
+	m.chk.SetExact(true)
+	ok := m.exhaustiveJoin(anchor, a, 0)
+	m.chk.SetExact(false)
+	m.exhaustiveLeft -= allowed - max(x.budget, 0)
+	if ok {
+		return true
+	}
+	if x.budget >= 0 {
+		anchor.hopeless = true
+		m.hopeless = append(m.hopeless, anchor)
+	}
+	m.pm.reset()
+	return false
+}
+
+// exhaustiveState is one exhaustive search's state, kept in the Matchmaker so that the search
+// allocates nothing.
+type exhaustiveState struct {
+	now    time.Time
+	budget int           // placements left
+	need   int           // the fewest players a match can have
+	lo, hi time.Duration // the youngest and oldest wait among the anchor and its candidates
+	left   []int         // left[k]: players among candidates k and after
+}
+
+// exhaustiveJoin tries t on each team in turn (a backfill on its own teams), going on with
+// candidate k; it leaves t in m.pm when that leads to a match.
+func (m *Matchmaker) exhaustiveJoin(t *ticket, pos int32, k int) bool {
+	pm, x := m.pm, &m.exh
+	if t.bf != nil {
+		if t.bf.maxNew > 0 && pm.size() > m.openSlots(t) {
+			return false
+		}
+		x.budget--
+		pm.addRoster(t)
+		pm.members[len(pm.members)-1].pos = pos
+		if m.exhaustivePartialOK() && m.exhaustiveNext(k) {
+			return true
+		}
+		pm.pop()
+		return false
+	}
+	if !m.roomFor(t) {
+		return false
+	}
+	for team := range pm.teams {
+		if x.budget--; x.budget < 0 {
+			return false
+		}
+		pm.add(t, team)
+		pm.members[len(pm.members)-1].pos = pos
+		if m.exhaustivePartialOK() && m.exhaustiveNext(k) {
+			return true
+		}
+		pm.pop()
+	}
+	return false
+}
+
+// exhaustiveNext decides candidate k: it joins, or it is left out.
+func (m *Matchmaker) exhaustiveNext(k int) bool {
+	x := &m.exh
+	if k == len(m.cands) {
+		return m.finalOK(x.now)
+	}
+	if x.budget < 0 || m.pm.size()+x.left[k] < x.need {
+		return false
+	}
+	if t := m.cands[k]; !t.hopeless && (t.bf == nil || !m.hasBackfill() && m.openSlots(t) > 0) && m.exhaustiveJoin(t, m.candPos[k], k+1) {
+		return true
+	}
+	return m.exhaustiveNext(k + 1)
+}
+
+// exhaustivePartialOK checks the potential match in partial mode. The expansion age moves as
+// tickets join (up with expansionAgeSelection "oldest", down otherwise), so it passes a
+// composition that passes at any age the candidates can still give it.
+func (m *Matchmaker) exhaustivePartialOK() bool {
+	x, c := &m.exh, m.chk
+	from, to := m.expansionAge(x.now), m.expansionAge(x.now)
+	if m.rs.AgeFromOldest() {
+		to = x.hi
+	} else {
+		from = x.lo
+	}
+	for at := from; ; {
+		c.At(at)
+		if c.SizesOK(m.pm, false) && c.Check(m.pm, false) {
+			return true
+		}
+		if at = m.rs.NextStep(at); at < 0 || at > to {
+			return false
+		}
+	}
 }
 
 // searchWindow is how many candidates an anchor considers.

@@ -115,6 +115,8 @@ type ticket struct {
 	group    int32  // partition of the pool (interned string batchDistance value)
 	inPool   bool   // present in the pool order
 	claimed  bool   // taken by a potential match, or left the search, during this tick
+	// hopeless: during this tick, the exhaustive search proved no match can hold it.
+	hopeless bool
 	// groupHeld: the ticket holds its partition id (see partitions).
 	groupHeld bool
 	snapRef   int32 // while a snapshot is written: its number in the snapshot's table, plus one

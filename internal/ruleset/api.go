@@ -182,13 +182,31 @@ func (rs *RuleSet) ExpansionsAt(age time.Duration) []ExpansionState {
 	return out
 }
 
+// MinPlayersEver returns the fewest players a match can have at any expansion step: the sum of
+// each team's smallest minimum.
+func (rs *RuleSet) MinPlayersEver() int {
+	n := 0
+	for _, t := range rs.teams {
+		n += int(rs.extreme(t.minParam, false))
+	}
+	return n
+}
+
 // loosest returns the largest value a parameter takes at any expansion step.
-func (rs *RuleSet) loosest(slot int) float64 {
+func (rs *RuleSet) loosest(slot int) float64 { return rs.extreme(slot, true) }
+
+// extreme returns the largest (or, with largest false, the smallest) value a parameter takes at
+// any expansion step.
+func (rs *RuleSet) extreme(slot int, largest bool) float64 {
 	v := rs.base[slot].n
 	for _, e := range rs.expansions {
 		if slices.Contains(e.slots, slot) {
 			for _, st := range e.steps {
-				v = max(v, st.val.n)
+				if largest {
+					v = max(v, st.val.n)
+				} else {
+					v = min(v, st.val.n)
+				}
 			}
 		}
 	}

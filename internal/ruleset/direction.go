@@ -93,8 +93,13 @@ func (rs *RuleSet) direction(r *rule) Direction {
 		return Final
 	}
 	switch r.typ {
-	case RuleBatchDistance, RuleLatency:
-		return exact() // the spread only widens; the acceptable regions only shrink
+	case RuleLatency:
+		if r.latDistance >= 0 && r.distRef == "avg" {
+			return Falling // the average moves: a joining player can bring others back within reach
+		}
+		return exact() // the acceptable regions only shrink (the minimum only falls)
+	case RuleBatchDistance:
+		return exact() // the spread only widens
 	case RuleComparison:
 		constRef := r.ref == nil
 		switch {

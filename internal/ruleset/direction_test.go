@@ -63,3 +63,27 @@ func TestDirections(t *testing.T) {
 		assert.Equal(t, want, rs.Direction(2), stmt)
 	}
 }
+
+// TestExactFailures: which falling rules fail exactly (no joining player can undo the failure),
+// the only failures the exhaustive search's partial mode (Checker.SetExact) rejects.
+func TestExactFailures(t *testing.T) {
+	const attrs = `[{"name":"skill","type":"number","default":1}]`
+	const teams = `[{"name":"red","minPlayers":1,"maxPlayers":5},{"name":"blue","minPlayers":1,"maxPlayers":5}]`
+	const avgs = `"avg(teams[*].players.attributes[skill])"`
+	const matchAvg = `"avg(flatten(teams[*].players.attributes[skill]))"`
+	for _, tc := range []struct {
+		name, rule string
+		exact      bool
+	}{
+		{"each skill near a literal", `{"name":"R","type":"distance","measurements":"flatten(teams[*].players.attributes[skill])","referenceValue":10,"maxDistance":5}`, true},
+		{"maxDistance of averages", `{"name":"R","type":"distance","measurements":` + avgs + `,"referenceValue":` + matchAvg + `,"maxDistance":5}`, false},
+		{"latency, a maximum", `{"name":"R","type":"latency","maxLatency":100}`, true},
+		{"latency, a distance from the best", `{"name":"R","type":"latency","maxDistance":50}`, true},
+		{"latency, a distance from the average", `{"name":"R","type":"latency","maxDistance":50,"distanceReference":"avg"}`, false},
+		{"batch", `{"name":"R","type":"batchDistance","batchAttribute":"skill","maxDistance":5}`, true},
+	} {
+		rs := mustCompile(t, `{"ruleLanguageVersion":"1.0","playerAttributes":`+attrs+`,"teams":`+teams+`,"rules":[`+tc.rule+`]}`)
+		assert.Equal(t, Falling, rs.Direction(0), tc.name)
+		assert.Equal(t, tc.exact, rs.rules[0].exactFall, tc.name)
+	}
+}

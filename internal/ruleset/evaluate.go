@@ -107,6 +107,7 @@ type Checker struct {
 	refSets [][]string
 	common  []string
 	failed  *rule // the rule that failed the last check, if any
+	exact   bool  // partial mode rejects only exact failures (see SetExact)
 	// memo holds each rule's verdict in the current evaluation (memoGen[i] == gen), so a rule
 	// that several compound statements refer to is evaluated once: nested compounds cost the
 	// sum of their sizes, not the product.
@@ -168,6 +169,9 @@ func (c *Checker) Check(m Match, final bool) bool {
 	c.failed = nil
 	c.begin(m)
 	for _, r := range c.rs.checks {
+		if !final && c.exact && r.typ != RuleCompound && !r.failsExactly() {
+			continue // its failure would not count
+		}
 		v := c.settle(r, c.rule(r, final), final)
 		if v == Fail || final && v != Pass {
 			c.failed = r
@@ -186,11 +190,18 @@ func (c *Checker) settle(r *rule, v Verdict, final bool) Verdict {
 		return v
 	}
 	switch {
-	case v == Fail && r.dir != Falling, v == Pass && r.dir != Rising && r.dir != Final:
+	case v == Fail && (r.dir != Falling || c.exact && !r.exactFall), v == Pass && r.dir != Rising && r.dir != Final:
 		return Unknown
 	}
 	return v
 }
+
+// SetExact chooses what partial mode rejects. By default it rejects the failures FlexMatch's
+// search rejects: a rule that can only fall, and an upper bound on aggregates such as team
+// averages, which joining players could in fact bring back within bounds. With exact on, it
+// rejects only failures no joining player can undo (a value beyond a fixed bound, a region
+// every player cannot reach), as an exhaustive search needs to miss nothing.
+func (c *Checker) SetExact(on bool) { c.exact = on }
 
 // LargeRulesOK checks the rules a large match honours (latency and batchDistance) in partial
 // mode.
@@ -599,8 +610,15 @@ func (c *Checker) regionOK(r *rule, region int32) bool {
 	return true
 }
 
+// failsExactly reports whether a failure of r is one no joining player can undo.
+func (r *rule) failsExactly() bool { return r.dir == Falling && r.exactFall }
+
 // compound combines operand verdicts with three-valued logic.
 func (c *Checker) compound(n *cnode, final bool) Verdict {
+	if n.rule != nil && !final && c.exact && n.rule.typ != RuleCompound && !n.rule.failsExactly() &&
+		n.rule.dir != Rising && n.rule.dir != Final {
+		return Unknown // whatever it says now, joining players could change it
+	}
 	if n.rule != nil {
 		return c.settle(n.rule, c.rule(n.rule, final), final)
 	}
