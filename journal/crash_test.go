@@ -8,7 +8,7 @@ package journal
 // on stdout the tickets whose StartMatchmaking returned and every event it sees, with its Seq;
 // it subscribes before replaying, so it reports the events a crash kept from being delivered.
 //
-//	go test -run TestCrashRecovery -crashes 1000 ./journal/
+//	go test ./journal/ -run TestCrashRecovery -crashes 1000
 //
 // runs a long version; the default is 30 kills (10 with -short), for CI.
 

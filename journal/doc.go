@@ -26,7 +26,7 @@
 //     request that returned survives: the entry is in the operating system's page cache, which
 //     the kernel writes out whatever happens to the process.
 //   - If the machine fails (power loss, a kernel crash), a request survives once the Sync of
-//     the tick after it returned: Sync fsyncs the segment. The events of a tick are delivered
+//     the tick after it returned: Sync flushes the segment (fdatasync). The events of a tick are delivered
 //     only after its Sync, so a host that answers its clients when it sees the ticket's events
 //     (MatchmakingSearching, MatchmakingSucceeded) never tells a client about something a power
 //     loss could undo. A request that returned but whose tick's Sync did not may be lost.

@@ -327,8 +327,9 @@ func (l *Log) segmentForLocked(seq uint64, follows bool, size int64) error {
 	return nil
 }
 
-// Sync makes every entry appended before it durable: one fsync of the segment written to (and
-// of segments finished since the last Sync, and of the directory if a segment was created).
+// Sync makes every entry appended before it durable: one fdatasync (fsync outside Linux) of
+// the segment written to (and of segments finished since the last Sync, and an fsync of the
+// directory if a segment was created).
 // Appends continue while it waits for the disk; that is the group commit, one Sync per tick.
 // A failed Sync fails the Log (see ErrClosed): after a failed fsync the operating system may
 // have dropped the unwritten data, so nothing appended later could be trusted.
@@ -350,11 +351,11 @@ func (l *Log) syncLocked() error {
 	l.mu.Unlock()
 	var err error
 	for _, f := range done {
-		err = cmpErr(err, f.Sync())
+		err = cmpErr(err, datasync(f))
 		err = cmpErr(err, f.Close())
 	}
 	if cur != nil {
-		err = cmpErr(err, cur.Sync())
+		err = cmpErr(err, datasync(cur))
 	}
 	if dir {
 		err = cmpErr(err, syncDir(l.dir))
