@@ -26,10 +26,11 @@
 //     request that returned survives: the entry is in the operating system's page cache, which
 //     the kernel writes out whatever happens to the process.
 //   - If the machine fails (power loss, a kernel crash), a request survives once the Sync of
-//     the tick after it returned: Sync flushes the segment (fdatasync). The events of a tick are delivered
-//     only after its Sync, so a host that answers its clients when it sees the ticket's events
-//     (MatchmakingSearching, MatchmakingSucceeded) never tells a client about something a power
-//     loss could undo. A request that returned but whose tick's Sync did not may be lost.
+//     the tick after it returned: Sync flushes the segment (fdatasync). The events of a tick
+//     are delivered only after its Sync, so a host that answers its clients when it sees the
+//     ticket's events (MatchmakingSearching, MatchmakingSucceeded) never tells a client about
+//     something a power loss could undo. A request that returned but whose tick's Sync did not
+//     may be lost.
 //
 // A Log whose write or fsync failed takes no more entries (ErrClosed, with the cause); the
 // Matchmaker then fails its later requests, and the host opens the directory again and

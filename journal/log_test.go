@@ -448,3 +448,51 @@ func TestSyncFailureFailsTheLog(t *testing.T) {
 	assert.ErrorIs(t, h.log.Append(nil), ErrClosed)
 	assert.True(t, errors.Is(h.log.Append(nil), ErrClosed))
 }
+
+// Requests, ticks (each with its Sync) and checkpoints from different goroutines, with
+// segments rotating under them: the recovered state is the one left.
+func TestConcurrentUse(t *testing.T) {
+	h := newHost(t, Options{SegmentSize: 2048})
+	done := make(chan struct{})
+	errs := make(chan error, 3)
+	go func() {
+		for i := range 300 {
+			_, err := h.m.StartMatchmaking(matchmaker.StartMatchmakingInput{Players: []matchmaker.Player{{
+				PlayerID: "c" + strconv.Itoa(i), Attributes: matchmaker.Attributes{"score": matchmaker.NumberValue(float64(i % 5))}}}})
+			if err != nil {
+				errs <- err
+				return
+			}
+		}
+		errs <- nil
+	}()
+	go func() {
+		for range 10 {
+			if err := h.log.Checkpoint(h.m); err != nil {
+				errs <- err
+				return
+			}
+		}
+		errs <- nil
+	}()
+	go func() {
+		defer close(done)
+		now := t0
+		for range 100 {
+			now = now.Add(100 * time.Millisecond)
+			if err := h.m.Tick(now); err != nil {
+				errs <- err
+				return
+			}
+		}
+		errs <- nil
+	}()
+	for range 3 {
+		require.NoError(t, <-errs)
+	}
+	<-done
+	want := h.state()
+	h.crash()
+	h.reopen()
+	assert.Equal(t, want, h.state())
+}
