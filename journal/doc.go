@@ -26,11 +26,12 @@
 //     request that returned survives: the entry is in the operating system's page cache, which
 //     the kernel writes out whatever happens to the process.
 //   - If the machine fails (power loss, a kernel crash), a request survives once the Sync of
-//     the tick after it returned: Sync flushes the segment (fdatasync). The events of a tick
-//     are delivered only after its Sync, so a host that answers its clients when it sees the
-//     ticket's events (MatchmakingSearching, MatchmakingSucceeded) never tells a client about
-//     something a power loss could undo. A request that returned but whose tick's Sync did not
-//     may be lost.
+//     the tick after it returned: Sync flushes the segment (fdatasync). A request that
+//     returned but whose tick's Sync did not may be lost. The events of a tick (a match, a
+//     timeout) are delivered only after its Sync, so no subscriber sees an outcome a power
+//     loss could undo; a request's own events (MatchmakingSearching after StartMatchmaking)
+//     are delivered when it returns, with the request's guarantee. A host that promises its
+//     clients power-loss durability answers after the next tick returned.
 //
 // A Log whose write or fsync failed takes no more entries (ErrClosed, with the cause); the
 // Matchmaker then fails its later requests, and the host opens the directory again and
