@@ -257,8 +257,11 @@
 //     effect. [Recover] replays the newest snapshot and the entries after it to the same state.
 //     Entries are numbered ([EntrySeq]); a snapshot records the last it contains
 //     ([SnapshotSeq]); [Matchmaker.Replay] applies one entry, skipping those already applied,
-//     which also serves a standby that follows a journal. The package journal keeps one in
-//     files with one fsync per tick.
+//     which also serves a standby that follows a journal. The package
+//     [github.com/seed-04d22514/matchmaker/journal] keeps one in a directory: segment files
+//     with one write per entry and one fsync per tick, atomic checkpoints that trim it, a torn
+//     tail repaired on open, and Log.Recover, which replays the newest snapshot and the
+//     entries after it.
 //
 // What an acknowledged request survives: it returned after Journal.Append returned, so with a
 // journal whose Append reaches the operating system (the file journal's does), it survives the
@@ -384,7 +387,7 @@
 //     lenient JSON reader; internal/suggest: the "did you mean" of every reader. Dependencies
 //     run one way: matchmaker -> ruleset -> expr, jsonc -> suggest.
 //   - cmd/matchmaker: the command line (validate, run, simulate). examples/: runnable programs.
-//     matchmakertest: the test kit. contrib/prometheus: a nested module with a Prometheus
+//     matchmakertest: the test kit. journal: the file journal (segments, checkpoints, recovery). contrib/prometheus: a nested module with a Prometheus
 //     collector for the Observer hook.
 //
 // Every unexported method of Matchmaker runs with the Matchmaker's lock held, except exec,
