@@ -118,11 +118,7 @@ func (s *stream) arrival(t float64) Arrival {
 
 // pick draws one value by weight.
 func pick(r *rand.Rand, ws []Weighted) string {
-	total := 0.0
-	for _, w := range ws {
-		total += w.Weight
-	}
-	x := r.Float64() * total
+	x := r.Float64() * totalWeight(ws)
 	for _, w := range ws {
 		if x < w.Weight {
 			return w.Value
@@ -130,4 +126,12 @@ func pick(r *rand.Rand, ws []Weighted) string {
 		x -= w.Weight
 	}
 	return ws[len(ws)-1].Value
+}
+
+func totalWeight(ws []Weighted) float64 {
+	sum := 0.0
+	for _, w := range ws {
+		sum += w.Weight
+	}
+	return sum
 }

@@ -145,6 +145,7 @@ func builtinNames(dir string) []string {
 	for _, e := range entries {
 		out = append(out, strings.TrimSuffix(e.Name(), ".json"))
 	}
+	slices.Sort(out) // "1v1" before "1v1-sorted"
 	return out
 }
 
@@ -264,17 +265,15 @@ func (p *Population) check() []string {
 		bad("skill", "min %g is above max %g", p.Skill.Min, p.Skill.Max)
 	}
 	checkWeights := func(field string, ws []Weighted, value func(string) bool, want string) {
-		total := 0.0
 		for i, w := range ws {
 			if !(w.Weight >= 0) || math.IsInf(w.Weight, 0) {
 				bad(fmt.Sprintf("%s[%d].weight", field, i), "must be 0 or more, got %g", w.Weight)
 			}
-			total += w.Weight
 			if !value(w.Value) {
 				bad(fmt.Sprintf("%s[%d].value", field, i), "must be %s, got %q", want, w.Value)
 			}
 		}
-		if len(ws) > 0 && !(total > 0) {
+		if len(ws) > 0 && !(totalWeight(ws) > 0) {
 			bad(field, "weights add up to 0")
 		}
 	}

@@ -28,7 +28,7 @@ type Result struct {
 	Cancelled int `json:"cancelled"`
 	Failed    int `json:"failed"`
 	Waiting   int `json:"waiting"` // still waiting at the end
-	MaxPool   int `json:"maxPool"`
+	MaxPool   int `json:"maxPool"` // the most tickets waiting after a tick, backfill tickets included
 
 	Wait    Distribution `json:"waitSeconds"` // completed tickets
 	Spread  Distribution `json:"skillSpread"` // highest minus lowest skill, per new match

@@ -467,7 +467,7 @@ func (r *runner) sample(now float64) {
 // finish computes the summaries once the run is over.
 func (r *runner) finish() {
 	res := r.res
-	res.Waiting = r.m.Stats().Waiting
+	res.Waiting = len(r.tickets) // the pool also holds backfill tickets
 	for _, id := range slices.Sorted(maps.Keys(r.tickets)) {
 		r.explainTicket(id) // why the tickets still waiting have not matched
 	}
