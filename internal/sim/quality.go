@@ -38,6 +38,9 @@ type Quality struct {
 	// achievable, 1.2 is 20% worse.
 	SpreadRatio  float64 `json:"spreadRatio"`
 	BalanceRatio float64 `json:"balanceRatio"`
+	// SplitRatio compares the engine's teams with the best split of the same tickets that the
+	// rules accept: how much of BalanceRatio is the split, rather than which tickets met.
+	SplitRatio float64 `json:"splitRatio"`
 	// Skipped says why quality was not measured, if it was not.
 	Skipped string `json:"skipped,omitempty"`
 }
@@ -70,7 +73,7 @@ func MeasureQuality(pop *Population, rules RuleSet, seed uint64, pools, tickets 
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("sim: rule set %s: %v", rules.Label, problems[0])
 	}
-	var total, engP, bestP, engS, bestS, engB, bestB float64
+	var total, engP, bestP, engS, bestS, engB, bestB, bestSplits float64
 	var engK int
 	for i := range pools {
 		pool := drawPool(pop, seed+uint64(i), tickets)
@@ -93,6 +96,11 @@ func MeasureQuality(pop *Population, rules RuleSet, seed uint64, pools, tickets 
 			engP += float64(m.players)
 			engS += m.spread
 			engB += m.balance
+			split, err := bestSplit(irs, pop.Skill.Attribute, pool, m.tickets, age)
+			if err != nil {
+				return nil, err
+			}
+			bestSplits += split
 		}
 		engK += k
 		bestP += best.players
@@ -102,6 +110,7 @@ func MeasureQuality(pop *Population, rules RuleSet, seed uint64, pools, tickets 
 	q.Engine = QualityFigures{Matched: engP / total, Spread: safeDiv(engS, float64(engK)), Balance: safeDiv(engB, float64(engK)), Matches: engK}
 	q.Best = QualityFigures{Matched: bestP / total, Spread: safeDiv(bestS, float64(engK)), Balance: safeDiv(bestB, float64(engK)), Matches: engK}
 	q.MatchedRatio, q.SpreadRatio, q.BalanceRatio = ratio(bestP, engP), ratio(engS, bestS), ratio(engB, bestB)
+	q.SplitRatio = ratio(engB, bestSplits)
 	return q, nil
 }
 
@@ -163,6 +172,7 @@ func drawPool(pop *Population, seed uint64, n int) []Arrival {
 type poolMatch struct {
 	players         int
 	spread, balance float64
+	tickets         []int // indices into the pool
 }
 
 // engineMatches admits every ticket of pool at one instant and returns the matches one tick,
@@ -178,8 +188,9 @@ func engineMatches(rs *matchmaker.RuleSet, pool []Arrival, age time.Duration) ([
 	if err != nil {
 		return nil, err
 	}
-	skills := map[string]float64{}
-	for _, a := range pool {
+	skills, index := map[string]float64{}, map[string]int{}
+	for i, a := range pool {
+		index[a.Ticket.TicketID] = i
 		if _, err := m.StartMatchmaking(a.Ticket); err != nil {
 			return nil, err
 		}
@@ -198,13 +209,16 @@ func engineMatches(rs *matchmaker.RuleSet, pool []Arrival, age time.Duration) ([
 		}
 		teams := map[string][]float64{}
 		var all []float64
+		var tickets []int
 		for _, t := range s.Tickets {
+			tickets = append(tickets, index[t.TicketID])
 			for _, p := range t.Players {
 				teams[p.Team] = append(teams[p.Team], skills[p.PlayerID])
 				all = append(all, skills[p.PlayerID])
 			}
 		}
-		out = append(out, poolMatch{players: len(all), spread: slices.Max(all) - slices.Min(all), balance: teamDifference(slices.Collect(maps.Values(teams)))})
+		out = append(out, poolMatch{players: len(all), spread: slices.Max(all) - slices.Min(all),
+			balance: teamDifference(slices.Collect(maps.Values(teams))), tickets: tickets})
 	}
 	return out, sub.Err()
 }
@@ -246,22 +260,9 @@ func exhaustive(irs *ruleset.RuleSet, skillAttr string, pool []Arrival, age time
 	if len(pool) > exhaustiveMaxTickets {
 		return best{}, fmt.Errorf("sim: exhaustive search over %d tickets; at most %d", len(pool), exhaustiveMaxTickets)
 	}
-	tickets, err := resolvePool(irs, pool)
+	e, err := enumerate(irs, skillAttr, pool, age)
 	if err != nil {
 		return best{}, err
-	}
-	e := &enumeration{irs: irs, chk: ruleset.NewChecker(irs), tickets: tickets, slot: skillSlot(irs, skillAttr),
-		match: &teamsMatch{teams: make([][]*ruleset.Player, irs.TeamCount())}, found: map[uint64]int{},
-		deadline: time.Now().Add(exhaustiveBudget)}
-	e.chk.At(age)
-	for r := range irs.RuleCount() {
-		if irs.ExactlyFalling(r) {
-			e.falling = append(e.falling, r)
-		}
-	}
-	e.walk(0)
-	if e.overBudget {
-		return best{}, fmt.Errorf("sim: the exhaustive search took longer than %v; use smaller pools", exhaustiveBudget)
 	}
 	maxK := len(pool)
 	sel := selection{cands: e.cands, byLow: make([][]int, len(pool)), memo: map[uint64][]float64{}, k: maxK}
@@ -278,6 +279,46 @@ func exhaustive(irs *ruleset.RuleSet, skillAttr string, pool []Arrival, age time
 	sel.cost, sel.memo = func(c candidate) float64 { return c.balance }, map[uint64][]float64{}
 	b.balance = sel.solve(all)
 	return b, nil
+}
+
+// bestSplit returns the smallest team difference of a composition of exactly the tickets of
+// pool at indices that the rules accept at age.
+func bestSplit(irs *ruleset.RuleSet, skillAttr string, pool []Arrival, indices []int, age time.Duration) (float64, error) {
+	sub := make([]Arrival, len(indices))
+	for i, ix := range indices {
+		sub[i] = pool[ix]
+	}
+	e, err := enumerate(irs, skillAttr, sub, age)
+	if err != nil {
+		return 0, err
+	}
+	all := uint64(1)<<len(sub) - 1
+	if i, ok := e.found[all]; ok {
+		return e.cands[i].balance, nil
+	}
+	return 0, fmt.Errorf("sim: the exhaustive search rejects a match the engine formed")
+}
+
+// enumerate finds every composition of pool's tickets that the rules accept at age.
+func enumerate(irs *ruleset.RuleSet, skillAttr string, pool []Arrival, age time.Duration) (*enumeration, error) {
+	tickets, err := resolvePool(irs, pool)
+	if err != nil {
+		return nil, err
+	}
+	e := &enumeration{irs: irs, chk: ruleset.NewChecker(irs), tickets: tickets, slot: skillSlot(irs, skillAttr),
+		match: &teamsMatch{teams: make([][]*ruleset.Player, irs.TeamCount())}, found: map[uint64]int{},
+		deadline: time.Now().Add(exhaustiveBudget)}
+	e.chk.At(age)
+	for r := range irs.RuleCount() {
+		if irs.ExactlyFalling(r) {
+			e.falling = append(e.falling, r)
+		}
+	}
+	e.walk(0)
+	if e.overBudget {
+		return nil, fmt.Errorf("sim: the exhaustive search took longer than %v; use smaller pools", exhaustiveBudget)
+	}
+	return e, nil
 }
 
 // exhaustiveBudget bounds one exhaustive search's wall-clock time.

@@ -56,10 +56,11 @@ type percentileRow struct {
 
 type qualityRow struct {
 	Column, Colour, Age, Pools, Skipped string
+	Matches                             int
 	EngineMatched, BestMatched          string
 	EngineSpread, BestSpread            string
 	EngineBalance, BestBalance          string
-	Matched, Spread, Balance            string
+	Matched, Spread, Balance, Split     string
 	Worse                               bool // a ratio above 1.2
 }
 
@@ -74,13 +75,13 @@ func (r *Report) page() page {
 			Mean: f1(d.Mean), P50: f1(d.P50), P90: f1(d.P90), P95: f1(d.P95), P99: f1(d.P99), Max: f1(d.Max)})
 		for _, q := range res.Quality {
 			qr := qualityRow{Column: column(i), Colour: colour(i), Age: fmt.Sprintf("%g s", q.AgeSeconds),
-				Pools: fmt.Sprintf("%d × %d tickets", q.Pools, q.TicketsPerPool), Skipped: q.Skipped}
+				Pools: fmt.Sprintf("%d × %d tickets", q.Pools, q.TicketsPerPool), Skipped: q.Skipped, Matches: q.Engine.Matches}
 			if q.Skipped == "" {
 				qr.EngineMatched, qr.BestMatched = pct(q.Engine.Matched), pct(q.Best.Matched)
 				qr.EngineSpread, qr.BestSpread = f1(q.Engine.Spread), f1(q.Best.Spread)
 				qr.EngineBalance, qr.BestBalance = f1(q.Engine.Balance), f1(q.Best.Balance)
-				qr.Matched, qr.Spread, qr.Balance = times(q.MatchedRatio), times(q.SpreadRatio), times(q.BalanceRatio)
-				qr.Worse = max(q.MatchedRatio, q.SpreadRatio, q.BalanceRatio) > 1.2
+				qr.Matched, qr.Spread, qr.Balance, qr.Split = times(q.MatchedRatio), times(q.SpreadRatio), times(q.BalanceRatio), times(q.SplitRatio)
+				qr.Worse = max(q.MatchedRatio, q.SpreadRatio, q.BalanceRatio, q.SplitRatio) > 1.2
 			}
 			p.Quality = append(p.Quality, qr)
 		}
@@ -206,10 +207,14 @@ func (r *Report) rejectionChart() *chart {
 	return c.layout()
 }
 
+// qualityClip is the highest ratio the quality chart draws, so that one very bad figure does
+// not flatten the others.
+const qualityClip = 3
+
 // qualityChart draws the quality ratios of each rule set at each age, or nil without any.
 func (r *Report) qualityChart() *chart {
 	c := &chart{ID: "quality", Title: "Match quality against an exhaustive search", Categorical: true, Reference: []float64{1, 1.2},
-		Caption: "The engine's figure over the best an exhaustive search finds on the same small pools: 1 is the best achievable; above the dashed 1.2 line the engine is more than 20% worse.",
+		Caption: "The engine's figure over the best an exhaustive search finds on the same small pools: 1 is the best achievable; above the dashed 1.2 line the engine is more than 20% worse. Bars stop at 3; the table below has every ratio. Split: the engine's teams over the best split of the same tickets.",
 		YLabel:  "engine / best"}
 	for i, res := range r.Results {
 		var pts [][2]float64
@@ -217,8 +222,8 @@ func (r *Report) qualityChart() *chart {
 			if q.Skipped != "" {
 				continue
 			}
-			for _, v := range []float64{q.MatchedRatio, q.SpreadRatio, q.BalanceRatio} {
-				pts = append(pts, [2]float64{float64(len(pts)), v})
+			for _, v := range []float64{q.MatchedRatio, q.SpreadRatio, q.BalanceRatio, q.SplitRatio} {
+				pts = append(pts, [2]float64{float64(len(pts)), min(v, qualityClip)})
 			}
 		}
 		if len(pts) > 0 {
@@ -231,7 +236,7 @@ func (r *Report) qualityChart() *chart {
 	for _, q := range r.Results[0].Quality {
 		if q.Skipped == "" {
 			age := fmt.Sprintf(" @%gs", q.AgeSeconds)
-			c.Categories = append(c.Categories, "matched"+age, "spread"+age, "team diff"+age)
+			c.Categories = append(c.Categories, "matched"+age, "spread"+age, "team diff"+age, "split"+age)
 		}
 	}
 	return c.layout()
