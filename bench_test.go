@@ -80,9 +80,9 @@ func (p *population) ticket() StartMatchmakingInput {
 	return in
 }
 
-func filledMatchmaker(b *testing.B, rs *RuleSet, n int, with5 bool) (*Matchmaker, *fakeClock) {
+func filledMatchmaker(b *testing.B, rs *RuleSet, n int, with5 bool, opts ...Option) (*Matchmaker, *fakeClock) {
 	clock := &fakeClock{now: t0}
-	m, err := New(Config{RuleSet: rs}, WithClock(clock), WithRandom(rand.NewChaCha8([32]byte{9})))
+	m, err := New(Config{RuleSet: rs}, append([]Option{WithClock(clock), WithRandom(rand.NewChaCha8([32]byte{9}))}, opts...)...)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -121,6 +121,75 @@ func BenchmarkTick(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkTickTeamBalance measures what balancing the teams of small matches costs
+// (balanceSmall): BenchmarkTick's 5v5 first tick, with the teams as the search fills them
+// (fill-order) and balanced (balanced), in one run so the two read as a ratio. Reported besides
+// time: the mean difference between the two teams' average skill over the tick's matches.
+func BenchmarkTickTeamBalance(b *testing.B) {
+	rs := loadBenchRuleSet(b, "bench-5v5.json")
+	for _, n := range benchSizes[1:] {
+		for _, balanced := range []bool{false, true} {
+			name := map[bool]string{false: "fill-order", true: "balanced"}[balanced]
+			b.Run(fmt.Sprintf("N=%d/%s", n, name), func(b *testing.B) {
+				var diff float64
+				for b.Loop() {
+					b.StopTimer()
+					m, clock := filledMatchmaker(b, rs, n, true, func(o *options) { o.fillOrderTeams = !balanced })
+					sub, err := m.Subscribe()
+					if err != nil {
+						b.Fatal(err)
+					}
+					runtime.GC()
+					b.StartTimer()
+					m.Tick(clock.now)
+					b.StopTimer()
+					diff = meanTeamDifference(m, sub)
+					b.StartTimer()
+				}
+				b.ReportMetric(diff, "team-diff")
+			})
+		}
+	}
+}
+
+// meanTeamDifference reads the matches in sub and returns the mean, over them, of the
+// difference between the two teams' average skill.
+func meanTeamDifference(m *Matchmaker, sub *Subscription) float64 {
+	skill := map[string]float64{}
+	m.mu.Lock()
+	slot := m.rs.OrderSlot()
+	for _, t := range m.tickets {
+		for _, p := range t.players {
+			skill[p.ID] = p.Nums[slot]
+		}
+	}
+	m.mu.Unlock()
+	sum, n := 0.0, 0
+	for e, ok := sub.TryNext(); ok; e, ok = sub.TryNext() {
+		s, ok := e.(*MatchmakingSucceeded)
+		if !ok {
+			continue
+		}
+		teams := map[string][]float64{}
+		for _, t := range s.Tickets {
+			for _, p := range t.Players {
+				teams[p.Team] = append(teams[p.Team], skill[p.PlayerID])
+			}
+		}
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for _, vs := range teams {
+			avg := 0.0
+			for _, v := range vs {
+				avg += v / float64(len(vs))
+			}
+			lo, hi = min(lo, avg), max(hi, avg)
+		}
+		sum += hi - lo
+		n++
+	}
+	return sum / float64(max(n, 1))
 }
 
 // BenchmarkTickResident measures the steady cost of a tick over a live pool of N waiting

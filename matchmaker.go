@@ -109,6 +109,9 @@ type options struct {
 	maxSessions  int
 	retention    time.Duration
 	journal      Journal
+	// fillOrderTeams keeps a small match's teams as the search filled them, without
+	// balanceSmall: for benchmarks that measure what the balancing costs.
+	fillOrderTeams bool
 }
 
 // WithClock sets the time source. The Matchmaker calls it with its lock held, so it must not

@@ -8,6 +8,7 @@ package matchmaker
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"time"
 )
@@ -243,10 +244,12 @@ func (m *Matchmaker) finalOK(now time.Time) bool {
 
 // finish applies final-mode evaluation; when the full composition fails it backtracks, dropping
 // the most recently added tickets while the anchor and any backfill roster stay (spec §e.2.1).
+// A composition that passes has its teams balanced (balanceSmall).
 func (m *Matchmaker) finish(now time.Time) bool {
 	pm := m.pm
 	for {
 		if m.finalOK(now) {
+			m.balanceSmall(now)
 			return true
 		}
 		last := pm.members[len(pm.members)-1]
@@ -312,23 +315,12 @@ func (m *Matchmaker) finishLarge(now time.Time) bool {
 // brings the teams' averages closer. Its cost is O(passes × tickets²): a median of 0.09 ms for
 // 200 players from a sorted split (BenchmarkBalanceLargeMatch).
 func (m *Matchmaker) balanceTeams() {
-	pm := m.pm
 	slot := m.rs.BalancedSlot()
-	if len(pm.teams) < 2 || slot < 0 || m.hasBackfill() {
+	if len(m.pm.teams) < 2 || slot < 0 || m.hasBackfill() {
 		return
 	}
-	n := len(pm.teams)
-	sizes := make([]int, n)
-	for i, t := range pm.teams {
-		sizes[i] = len(t)
-	}
-	members := slices.Clone(pm.members)
-	value := make([]float64, len(members)) // each ticket's sum of the balanced attribute
-	for i, mb := range members {
-		for j := range mb.t.players {
-			value[i] += mb.t.players[j].Nums[slot]
-		}
-	}
+	members, value, _, sizes := m.teamValues(slot)
+	n := len(sizes)
 	order := make([]int, len(members))
 	for i := range order {
 		order[i] = i
@@ -357,18 +349,173 @@ func (m *Matchmaker) balanceTeams() {
 		sums[best] += value[i]
 	}
 	improveBySwaps(members, value, assign, sums, sizes)
-	pm.reset()
+	m.reassign(members, assign)
+}
+
+// balanceSmall brings the team averages of a small match closer on the attribute that orders
+// the pool (its skill, usually), keeping every team's size and every party on one team. The
+// fill order puts each ticket on the team with the fewest players, blind to skill, which left
+// 5v5 teams' averages many times further apart than the rules allow at best (the simulate
+// command's quality comparison). The closest splits (balancedSplits) are tried in turn, and
+// the first that passes every rule in final mode is kept; if none does, the match keeps its
+// fill-order teams. A backfill's roster keeps its teams.
+func (m *Matchmaker) balanceSmall(now time.Time) {
+	slot := m.rs.OrderSlot()
+	if m.opts.fillOrderTeams || len(m.pm.teams) < 2 || slot < 0 || m.hasBackfill() {
+		return
+	}
+	members, value, filled, sizes := m.teamValues(slot)
+	for _, assign := range balancedSplits(members, value, filled, sizes, balanceTries) {
+		m.reassign(members, assign)
+		if m.finalOK(now) {
+			return
+		}
+	}
+	m.reassign(members, filled)
+}
+
+// balanceTries bounds the closer splits balanceSmall tries on one match, each with a
+// final-mode check (two, a split and its mirror, where the two teams have one size).
+const balanceTries = 4
+
+// maxExactMembers bounds the tickets of a two-team match whose splits balancedSplits
+// enumerates: at most 2^12 subsets, 126 of them for ten solo players split five and five.
+const maxExactMembers = 12
+
+// balancedSplits returns up to n assignments of members to teams, each team keeping its size
+// in players, whose teams' averages lie closer together than assign's, closest first. For two
+// teams and at most maxExactMembers tickets it enumerates every split; otherwise it returns
+// the one improveBySwaps reaches.
+func balancedSplits(members []member, value []float64, assign, sizes []int, n int) [][]int {
+	limit := averageSpread(value, assign, sizes) - 1e-9
+	if len(sizes) == 2 && len(members) <= maxExactMembers {
+		return twoTeamSplits(members, value, sizes, limit, n)
+	}
+	sums := make([]float64, len(sizes))
+	for i, team := range assign {
+		sums[team] += value[i]
+	}
+	swapped := slices.Clone(assign)
+	if improveBySwaps(members, value, swapped, sums, sizes) && averageSpread(value, swapped, sizes) < limit {
+		return [][]int{swapped}
+	}
+	return nil
+}
+
+// twoTeamSplits enumerates the ways to give the first team exactly its size in players, and
+// returns up to n whose averages lie closer than limit, closest first. When both teams have
+// one size, a split and its mirror are equally close: only splits with the first ticket on
+// the first team are enumerated, and each is returned followed by its mirror (a rule may tell
+// them apart).
+func twoTeamSplits(members []member, value []float64, sizes []int, limit float64, n int) [][]int {
+	total := 0.0
+	for _, v := range value {
+		total += v
+	}
+	type split struct {
+		spread float64
+		first  uint64 // the members on the first team
+	}
+	best := make([]split, 0, n+1)
+	rest := make([]int, len(members)+1) // players in members[i:]
+	for i := len(members) - 1; i >= 0; i-- {
+		rest[i] = rest[i+1] + len(members[i].t.players)
+	}
+	var walk func(i, players int, first uint64, sum float64)
+	walk = func(i, players int, first uint64, sum float64) {
+		if players == sizes[0] {
+			spread := math.Abs(sum/float64(sizes[0]) - (total-sum)/float64(max(sizes[1], 1)))
+			if spread < limit && (len(best) < n || spread < best[len(best)-1].spread) {
+				at, _ := slices.BinarySearchFunc(best, spread, func(s split, v float64) int { return cmp.Compare(s.spread, v) })
+				best = slices.Insert(best, at, split{spread, first})[:min(len(best)+1, n)]
+			}
+			return
+		}
+		if players+rest[i] < sizes[0] {
+			return // the first team can no longer be filled
+		}
+		if party := len(members[i].t.players); players+party <= sizes[0] {
+			walk(i+1, players+party, first|1<<i, sum+value[i])
+		}
+		walk(i+1, players, first, sum)
+	}
+	mirror := sizes[0] == sizes[1]
+	if mirror {
+		walk(1, len(members[0].t.players), 1, value[0])
+	} else {
+		walk(0, 0, 0, 0)
+	}
+	var out [][]int
+	for _, b := range best {
+		for _, side := range []uint64{0, 1} {
+			if side == 1 && !mirror {
+				break
+			}
+			a := make([]int, len(members))
+			for i := range a {
+				a[i] = int(side ^ (b.first>>i&1 ^ 1)) // 0: the first team
+			}
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// averageSpread is the highest minus the lowest team average under assign.
+func averageSpread(value []float64, assign, sizes []int) float64 {
+	sums := make([]float64, len(sizes))
+	for i, team := range assign {
+		sums[team] += value[i]
+	}
+	return spreadOfSums(sums, sizes)
+}
+
+// spreadOfSums is the highest minus the lowest average of the teams with players, from their
+// sums and sizes.
+func spreadOfSums(sums []float64, sizes []int) float64 {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for t, sum := range sums {
+		if sizes[t] > 0 {
+			lo, hi = min(lo, sum/float64(sizes[t])), max(hi, sum/float64(sizes[t]))
+		}
+	}
+	return hi - lo
+}
+
+// teamValues returns the potential match's members (a copy), each one's sum of the number
+// attribute in slot over its players, each one's team, and each team's size in players.
+func (m *Matchmaker) teamValues(slot int) (members []member, value []float64, assign, sizes []int) {
+	pm := m.pm
+	sizes = make([]int, len(pm.teams))
+	for i, t := range pm.teams {
+		sizes[i] = len(t)
+	}
+	members = slices.Clone(pm.members)
+	value = make([]float64, len(members))
+	assign = make([]int, len(members))
 	for i, mb := range members {
-		pm.add(mb.t, assign[i])
-		pm.members[len(pm.members)-1].pos = mb.pos // commit claims the ticket's own position
+		for j := range mb.t.players {
+			value[i] += mb.t.players[j].Nums[slot]
+		}
+		assign[i] = mb.team
+	}
+	return members, value, assign, sizes
+}
+
+// reassign rebuilds the potential match with members on the teams of assign.
+func (m *Matchmaker) reassign(members []member, assign []int) {
+	m.pm.reset()
+	for i, mb := range members {
+		m.pm.add(mb.t, assign[i])
+		m.pm.members[len(m.pm.members)-1].pos = mb.pos // commit claims the ticket's own position
 	}
 }
 
 // improveBySwaps swaps pairs of equal-sized tickets between teams while a swap brings the
 // teams' averages closer: it lowers Σ size×(average − match average)², which for a fixed total
-// is Σ sum²/size, least when every team's average is the same.
-func improveBySwaps(members []member, value []float64, assign []int, sums []float64, sizes []int) {
-	cost := func(sum float64, size int) float64 { return sum * sum / float64(size) }
+// is Σ sum²/size, least when every team's average is the same. It reports whether it swapped.
+func improveBySwaps(members []member, value []float64, assign []int, sums []float64, sizes []int) (swapped bool) {
+	cost := func(sum float64, size int) float64 { return sum * sum / float64(max(size, 1)) }
 	for range 64 { // each pass strictly improves; the bound only caps pathological inputs
 		improved := false
 		for i := range members {
@@ -384,14 +531,15 @@ func improveBySwaps(members []member, value []float64, assign []int, sums []floa
 					sums[a] += d
 					sums[b] -= d
 					assign[i], assign[j] = b, a
-					improved = true
+					improved, swapped = true, true
 				}
 			}
 		}
 		if !improved {
-			return
+			return swapped
 		}
 	}
+	return swapped
 }
 
 // bestRegion returns, among the regions where every player of the potential match reported a

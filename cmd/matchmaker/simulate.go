@@ -122,7 +122,10 @@ func simulateCommand(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if f.jsonOut {
-		rep.WriteJSON(stdout)
+		if err := rep.WriteJSON(stdout); err != nil {
+			fmt.Fprintf(stderr, "simulate: %v\n", err)
+			return exitInvalid
+		}
 		return exitOK
 	}
 	rep.WriteText(stdout)
