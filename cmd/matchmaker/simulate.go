@@ -57,6 +57,7 @@ type simulateFlags struct {
 	jsonOut    bool
 	report     string
 	quality    bool
+	pools      int
 	set        map[string]bool // the flags given
 }
 
@@ -80,6 +81,7 @@ func simulateCommand(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&f.jsonOut, "json", false, "print a JSON summary instead of text")
 	fs.StringVar(&f.report, "report", "", "write an HTML report with charts to `FILE.html`")
 	fs.BoolVar(&f.quality, "quality", false, "compare with an exhaustive search in the text output too (always done for -json and -report)")
+	fs.IntVar(&f.pools, "quality-pools", qualityPools, fmt.Sprintf("small pools of %d tickets the exhaustive comparison draws (1 to %d); more pools, steadier ratios, longer runs", qualityTickets, maxQualityPools))
 	if status, done := parseFlags(fs, args); done {
 		return status
 	}
@@ -88,6 +90,9 @@ func simulateCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	f.set = map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	if f.pools < 1 || f.pools > maxQualityPools {
+		return usageError(fs, fmt.Sprintf("-quality-pools must be from 1 to %d, got %d", maxQualityPools, f.pools))
+	}
 	if len(f.rules) > maxRuleSets {
 		return usageError(fs, fmt.Sprintf("-rules is given %d times; at most %d rule sets are compared", len(f.rules), maxRuleSets))
 	}
@@ -221,10 +226,11 @@ func (f *simulateFlags) ruleSets(pop *sim.Population, stderr io.Writer) ([]sim.R
 }
 
 // qualityPools and qualityTickets size the exhaustive comparison: pools of a few dozen players
-// keep it to about a second.
+// keep it to a few seconds; maxQualityPools bounds -quality-pools.
 const (
-	qualityPools   = 6
-	qualityTickets = 16
+	qualityPools    = 6
+	qualityTickets  = 16
+	maxQualityPools = 200
 )
 
 // simulate runs every rule set against the population and measures quality where asked.
@@ -242,7 +248,7 @@ func simulate(pop *sim.Population, rules []sim.RuleSet, f *simulateFlags, stderr
 		}
 		if f.quality || f.jsonOut || f.report != "" {
 			for _, age := range []time.Duration{0, sim.RelaxedAge(rs)} {
-				q, err := sim.MeasureQuality(pop, rs, f.seed, qualityPools, qualityTickets, age)
+				q, err := sim.MeasureQuality(pop, rs, f.seed, f.pools, qualityTickets, age)
 				if err != nil {
 					return nil, err
 				}

@@ -142,6 +142,17 @@ func TestSimulatePopulationFile(t *testing.T) {
 	assert.Equal(t, "nope.json: no such file, and not a built-in rule set (1v1, 1v1-sorted, 5v5, 5v5-sorted, battle-royale, world)\n", stderr)
 }
 
+func TestSimulateQualityPools(t *testing.T) {
+	status, stdout, stderr := runCLI("simulate", "-seconds", "5", "-quality", "-quality-pools", "2")
+	assert.Equal(t, exitOK, status, stderr)
+	assert.Regexp(t, `\nquality @0s +matched [0-9.]+x, spread [0-9.]+x \(its tickets [0-9.]+x\), team difference [0-9.]+x \(split [0-9.]+x\)`, stdout)
+	assert.Contains(t, stdout, "\nquality @30s ")
+
+	status, _, stderr = runCLI("simulate", "-quality-pools", "0")
+	assert.Equal(t, exitUsage, status)
+	assert.Equal(t, "matchmaker simulate: -quality-pools must be from 1 to 200, got 0\nrun 'matchmaker simulate -h' for usage\n", stderr)
+}
+
 func TestSimulateTooManyRuleSets(t *testing.T) {
 	args := []string{"simulate"}
 	for range 9 {

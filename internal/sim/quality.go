@@ -41,6 +41,10 @@ type Quality struct {
 	// SplitRatio compares the engine's teams with the best split of the same tickets that the
 	// rules accept: how much of BalanceRatio is the split, rather than which tickets met.
 	SplitRatio float64 `json:"splitRatio"`
+	// SameTicketsRatio compares the engine's total spread with the smallest that as many
+	// matches of the very tickets it matched reach: how much of SpreadRatio is who was paired
+	// with whom, rather than which tickets matched.
+	SameTicketsRatio float64 `json:"sameTicketsRatio"`
 	// Skipped says why quality was not measured, if it was not.
 	Skipped string `json:"skipped,omitempty"`
 }
@@ -73,7 +77,7 @@ func MeasureQuality(pop *Population, rules RuleSet, seed uint64, pools, tickets 
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("sim: rule set %s: %v", rules.Label, problems[0])
 	}
-	var total, engP, bestP, engS, bestS, engB, bestB, bestSplits float64
+	var total, engP, bestP, engS, bestS, engB, bestB, bestSplits, bestSame float64
 	var engK int
 	for i := range pools {
 		pool := drawPool(pop, seed+uint64(i), tickets)
@@ -89,6 +93,11 @@ func MeasureQuality(pop *Population, rules RuleSet, seed uint64, pools, tickets 
 		if k >= len(best.spread) || math.IsInf(best.spread[k], 1) {
 			return nil, fmt.Errorf("sim: pool %d: the exhaustive search finds no %d matches where the engine formed them", i, k)
 		}
+		same, err := sameTickets(irs, pop.Skill.Attribute, pool, eng, age)
+		if err != nil {
+			return nil, err
+		}
+		bestSame += same
 		for _, a := range pool {
 			total += float64(len(a.Ticket.Players))
 		}
@@ -110,7 +119,7 @@ func MeasureQuality(pop *Population, rules RuleSet, seed uint64, pools, tickets 
 	q.Engine = QualityFigures{Matched: engP / total, Spread: safeDiv(engS, float64(engK)), Balance: safeDiv(engB, float64(engK)), Matches: engK}
 	q.Best = QualityFigures{Matched: bestP / total, Spread: safeDiv(bestS, float64(engK)), Balance: safeDiv(bestB, float64(engK)), Matches: engK}
 	q.MatchedRatio, q.SpreadRatio, q.BalanceRatio = ratio(bestP, engP), ratio(engS, bestS), ratio(engB, bestB)
-	q.SplitRatio = ratio(engB, bestSplits)
+	q.SplitRatio, q.SameTicketsRatio = ratio(engB, bestSplits), ratio(engS, bestSame)
 	return q, nil
 }
 
@@ -319,6 +328,28 @@ func enumerate(irs *ruleset.RuleSet, skillAttr string, pool []Arrival, age time.
 		return nil, fmt.Errorf("sim: the exhaustive search took longer than %v; use smaller pools", exhaustiveBudget)
 	}
 	return e, nil
+}
+
+// sameTickets returns the smallest total spread of len(eng) disjoint matches of the tickets
+// that the engine's matches eng hold.
+func sameTickets(irs *ruleset.RuleSet, skillAttr string, pool []Arrival, eng []poolMatch, age time.Duration) (float64, error) {
+	if len(eng) == 0 {
+		return 0, nil
+	}
+	var sub []Arrival
+	for _, m := range eng {
+		for _, ix := range m.tickets {
+			sub = append(sub, pool[ix])
+		}
+	}
+	b, err := exhaustive(irs, skillAttr, sub, age)
+	if err != nil {
+		return 0, err
+	}
+	if len(eng) >= len(b.spread) || math.IsInf(b.spread[len(eng)], 1) {
+		return 0, fmt.Errorf("sim: the exhaustive search rejects matches the engine formed")
+	}
+	return b.spread[len(eng)], nil
 }
 
 // exhaustiveBudget bounds one exhaustive search's wall-clock time.

@@ -73,7 +73,7 @@ func TestEngineNeverBeatsTheSearch(t *testing.T) {
 			q, err := MeasureQuality(pop, rs, 5, 3, 14, age)
 			require.NoError(t, err, "%s at %v", name, age)
 			assert.Empty(t, q.Skipped)
-			for _, r := range []float64{q.MatchedRatio, q.SpreadRatio, q.BalanceRatio, q.SplitRatio} {
+			for _, r := range []float64{q.MatchedRatio, q.SpreadRatio, q.SameTicketsRatio, q.BalanceRatio, q.SplitRatio} {
 				assert.True(t, r == 0 || r >= 1-1e-9, "%s at %v: %+v", name, age, q)
 			}
 		}

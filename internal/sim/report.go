@@ -55,13 +55,13 @@ type percentileRow struct {
 }
 
 type qualityRow struct {
-	Column, Colour, Age, Pools, Skipped string
-	Matches                             int
-	EngineMatched, BestMatched          string
-	EngineSpread, BestSpread            string
-	EngineBalance, BestBalance          string
-	Matched, Spread, Balance, Split     string
-	Worse                               bool // a ratio above 1.2
+	Column, Colour, Age, Pools, Skipped   string
+	Matches                               int
+	EngineMatched, BestMatched            string
+	EngineSpread, BestSpread              string
+	EngineBalance, BestBalance            string
+	Matched, Spread, Same, Balance, Split string
+	Worse                                 bool // a ratio above 1.2
 }
 
 func (r *Report) page() page {
@@ -80,8 +80,9 @@ func (r *Report) page() page {
 				qr.EngineMatched, qr.BestMatched = pct(q.Engine.Matched), pct(q.Best.Matched)
 				qr.EngineSpread, qr.BestSpread = f1(q.Engine.Spread), f1(q.Best.Spread)
 				qr.EngineBalance, qr.BestBalance = f1(q.Engine.Balance), f1(q.Best.Balance)
-				qr.Matched, qr.Spread, qr.Balance, qr.Split = times(q.MatchedRatio), times(q.SpreadRatio), times(q.BalanceRatio), times(q.SplitRatio)
-				qr.Worse = max(q.MatchedRatio, q.SpreadRatio, q.BalanceRatio, q.SplitRatio) > 1.2
+				qr.Matched, qr.Spread, qr.Same = times(q.MatchedRatio), times(q.SpreadRatio), times(q.SameTicketsRatio)
+				qr.Balance, qr.Split = times(q.BalanceRatio), times(q.SplitRatio)
+				qr.Worse = max(q.MatchedRatio, q.SpreadRatio, q.SameTicketsRatio, q.BalanceRatio, q.SplitRatio) > 1.2
 			}
 			p.Quality = append(p.Quality, qr)
 		}
@@ -214,7 +215,7 @@ const qualityClip = 3
 // qualityChart draws the quality ratios of each rule set at each age, or nil without any.
 func (r *Report) qualityChart() *chart {
 	c := &chart{ID: "quality", Title: "Match quality against an exhaustive search", Categorical: true, Reference: []float64{1, 1.2},
-		Caption: "The engine's figure over the best an exhaustive search finds on the same small pools: 1 is the best achievable; above the dashed 1.2 line the engine is more than 20% worse. Bars stop at 3; the table below has every ratio. Split: the engine's teams over the best split of the same tickets.",
+		Caption: "The engine's figure over the best an exhaustive search finds on the same small pools: 1 is the best achievable; above the dashed 1.2 line the engine is more than 20% worse. Bars stop at 3; the table below has every ratio. Same tickets: the engine's spread over the best pairing of the tickets it matched; split: its teams over the best split of each match's tickets.",
 		YLabel:  "engine / best"}
 	for i, res := range r.Results {
 		var pts [][2]float64
@@ -222,7 +223,7 @@ func (r *Report) qualityChart() *chart {
 			if q.Skipped != "" {
 				continue
 			}
-			for _, v := range []float64{q.MatchedRatio, q.SpreadRatio, q.BalanceRatio, q.SplitRatio} {
+			for _, v := range []float64{q.MatchedRatio, q.SpreadRatio, q.SameTicketsRatio, q.BalanceRatio, q.SplitRatio} {
 				pts = append(pts, [2]float64{float64(len(pts)), min(v, qualityClip)})
 			}
 		}
@@ -236,7 +237,7 @@ func (r *Report) qualityChart() *chart {
 	for _, q := range r.Results[0].Quality {
 		if q.Skipped == "" {
 			age := fmt.Sprintf(" @%gs", q.AgeSeconds)
-			c.Categories = append(c.Categories, "matched"+age, "spread"+age, "team diff"+age, "split"+age)
+			c.Categories = append(c.Categories, "matched"+age, "spread"+age, "same tickets"+age, "team diff"+age, "split"+age)
 		}
 	}
 	return c.layout()

@@ -207,8 +207,8 @@ func (q *Quality) Text() string {
 	if q.Skipped != "" {
 		return "not measured: " + q.Skipped
 	}
-	return fmt.Sprintf("matched %s, spread %s, team difference %s (split of its tickets %s)",
-		times(q.MatchedRatio), times(q.SpreadRatio), times(q.BalanceRatio), times(q.SplitRatio))
+	return fmt.Sprintf("matched %s, spread %s (its tickets %s), team difference %s (split %s)",
+		times(q.MatchedRatio), times(q.SpreadRatio), times(q.SameTicketsRatio), times(q.BalanceRatio), times(q.SplitRatio))
 }
 
 // times writes a ratio as "1.46x", or "n/a" where it is undefined.
