@@ -1,6 +1,7 @@
 package matchmaker
 
 import (
+	"fmt"
 	"os"
 	"testing"
 
@@ -104,4 +105,38 @@ func BenchmarkBalanceSmallMatch(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestRepairPairings: four players of one age on a line of skills, 10 admitted first. Its
+// anchor takes the nearest, 12, and leaves 0 with 30 (spreads 2 + 30); the repair pairs 0 with
+// 10 and 12 with 30 (10 + 18). Without it (noRepair), the search's pairs stay.
+func TestRepairPairings(t *testing.T) {
+	rules := `{"ruleLanguageVersion": "1.0", "playerAttributes": [{"name": "skill", "type": "number"}],
+	  "teams": [{"name": "red", "minPlayers": 1, "maxPlayers": 1}, {"name": "blue", "minPlayers": 1, "maxPlayers": 1}],
+	  "rules": [{"name": "Close", "type": "distance", "measurements": ["avg(teams[*].players.attributes[skill])"],
+	    "referenceValue": "avg(flatten(teams[*].players.attributes[skill]))", "maxDistance": 20}]}`
+	pairs := func(opts ...Option) map[string]string {
+		m, err := New(Config{RuleSet: MustParseRuleSet([]byte(rules))}, opts...)
+		require.NoError(t, err)
+		defer m.Close()
+		sub, err := m.Subscribe()
+		require.NoError(t, err)
+		for _, skill := range []float64{10, 12, 0, 30} {
+			id := fmt.Sprint("s", skill)
+			_, err := m.StartMatchmaking(StartMatchmakingInput{TicketID: id, Players: []Player{{PlayerID: id,
+				Attributes: Attributes{"skill": NumberValue(skill)}}}})
+			require.NoError(t, err)
+		}
+		require.NoError(t, m.Tick(t0))
+		out := map[string]string{}
+		for e, ok := sub.TryNext(); ok; e, ok = sub.TryNext() {
+			if s, ok := e.(*MatchmakingSucceeded); ok {
+				require.Len(t, s.Tickets, 2)
+				out[s.Tickets[0].TicketID], out[s.Tickets[1].TicketID] = s.Tickets[1].TicketID, s.Tickets[0].TicketID
+			}
+		}
+		return out
+	}
+	assert.Equal(t, map[string]string{"s0": "s10", "s10": "s0", "s12": "s30", "s30": "s12"}, pairs())
+	assert.Equal(t, map[string]string{"s10": "s12", "s12": "s10", "s0": "s30", "s30": "s0"}, pairs(func(o *options) { o.noRepair = true }))
 }

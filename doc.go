@@ -115,7 +115,12 @@
 // with (a backfill's roster keeps its teams). FlexMatch does not say how it splits a small
 // match; the fill order alone, blind to skill, left the simulator's 5v5 teams 9 times further
 // apart than the best split of the same tickets (matchmaker simulate -population 5v5
-// -quality). A party's players always share one team; rules are evaluated on individual players, and partyAggregation only
+// -quality). Before the tick's matches are committed, those of at most four tickets (1v1, 2v2
+// of solo players; no backfill) exchange tickets of one size with their near neighbours in
+// skill when that lowers their summed spread and both still pass every rule in final mode:
+// each anchor takes its nearest candidate, oldest first, which can pair 10 with 12 and leave 0
+// with 30, where 0 with 10 and 12 with 30 is closer. Who matches in the tick does not change,
+// only with whom. A party's players always share one team; rules are evaluated on individual players, and partyAggregation only
 // summarises a party for ordering and sorting, as AWS describes it.
 //
 // Expansions apply by the age of the potential match's newest ticket (or its oldest, with

@@ -110,8 +110,10 @@ type options struct {
 	retention    time.Duration
 	journal      Journal
 	// fillOrderTeams keeps a small match's teams as the search filled them, without
-	// balanceSmall: for benchmarks that measure what the balancing costs.
+	// balanceSmall, and noRepair its pairings, without repairPairings: for benchmarks that
+	// measure what these cost.
 	fillOrderTeams bool
+	noRepair       bool
 }
 
 // WithClock sets the time source. The Matchmaker calls it with its lock held, so it must not
@@ -222,6 +224,8 @@ type Matchmaker struct {
 	teamOrder     []int       // search scratch
 	found         []found     // the tick's proposals, and their members
 	foundMembers  []member
+	teamSums      []float64 // repairPairings scratch
+	teamSizes     []int
 	seq           uint64 // admission counter
 	idSeq         uint64 // fallback IDs when the random source fails
 	eventSeq      uint64
