@@ -120,7 +120,7 @@ func Percentile(sorted []float64, p float64) float64 {
 	return sorted[max(0, int(math.Ceil(p*float64(len(sorted))))-1)]
 }
 
-// Histogram counts values into bins equal-width bins from lo to hi; the last bin also holds hi.
+// Histogram counts values into bins of equal width from lo to hi; the last bin also holds hi.
 func Histogram(values []float64, lo, hi float64, bins int) []int {
 	out := make([]int, bins)
 	if hi <= lo {

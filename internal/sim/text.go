@@ -47,7 +47,7 @@ func plural(n int, word string) string {
 	return fmt.Sprintf("%d %ss", n, word)
 }
 
-// Arrival describes the population's arrivals for headings: "50 tickets/s for 300 s".
+// arrivalText describes the population's arrivals for headings: "50 tickets/s for 300 s".
 func (p *Population) arrivalText() string {
 	daily := ""
 	if len(p.Arrivals.Daily) > 0 {
