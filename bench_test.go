@@ -80,9 +80,9 @@ func (p *population) ticket() StartMatchmakingInput {
 	return in
 }
 
-func filledMatchmaker(b *testing.B, rs *RuleSet, n int, with5 bool) (*Matchmaker, *fakeClock) {
+func filledMatchmaker(b *testing.B, rs *RuleSet, n int, with5 bool, opts ...Option) (*Matchmaker, *fakeClock) {
 	clock := &fakeClock{now: t0}
-	m, err := New(Config{RuleSet: rs}, WithClock(clock), WithRandom(rand.NewChaCha8([32]byte{9})))
+	m, err := New(Config{RuleSet: rs}, append([]Option{WithClock(clock), WithRandom(rand.NewChaCha8([32]byte{9}))}, opts...)...)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -121,6 +121,83 @@ func BenchmarkTick(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkTickImprovements measures what the search's two improvements of small matches
+// cost: balanceSmall (teams) and repairPairings (who plays whom). BenchmarkTick's first tick,
+// with neither (search-only) and with both (improved), in one run so the two read as a ratio.
+// Reported besides time: the mean skill spread of the tick's matches and the mean difference
+// between their teams' average skill.
+func BenchmarkTickImprovements(b *testing.B) {
+	for _, rsName := range []string{"bench-1v1.json", "bench-5v5.json"} {
+		rs := loadBenchRuleSet(b, rsName)
+		for _, n := range benchSizes[1:] {
+			for _, improved := range []bool{false, true} {
+				name := map[bool]string{false: "search-only", true: "improved"}[improved]
+				b.Run(fmt.Sprintf("%s/N=%d/%s", rsName[6:len(rsName)-5], n, name), func(b *testing.B) {
+					var spread, diff float64
+					for b.Loop() {
+						b.StopTimer()
+						m, clock := filledMatchmaker(b, rs, n, rsName == "bench-5v5.json",
+							func(o *options) { o.fillOrderTeams, o.noRepair = !improved, !improved })
+						sub, err := m.Subscribe()
+						if err != nil {
+							b.Fatal(err)
+						}
+						runtime.GC()
+						b.StartTimer()
+						m.Tick(clock.now)
+						b.StopTimer()
+						spread, diff = matchFigures(m, sub)
+						b.StartTimer()
+					}
+					b.ReportMetric(spread, "spread")
+					b.ReportMetric(diff, "team-diff")
+				})
+			}
+		}
+	}
+}
+
+// matchFigures reads the matches in sub and returns the means, over them, of the skill spread
+// and of the difference between the highest and lowest team average skill.
+func matchFigures(m *Matchmaker, sub *Subscription) (spread, diff float64) {
+	skill := map[string]float64{}
+	m.mu.Lock()
+	slot := m.rs.OrderSlot()
+	for _, t := range m.tickets {
+		for _, p := range t.players {
+			skill[p.ID] = p.Nums[slot]
+		}
+	}
+	m.mu.Unlock()
+	n := 0
+	for e, ok := sub.TryNext(); ok; e, ok = sub.TryNext() {
+		s, ok := e.(*MatchmakingSucceeded)
+		if !ok {
+			continue
+		}
+		teams := map[string][]float64{}
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for _, t := range s.Tickets {
+			for _, p := range t.Players {
+				teams[p.Team] = append(teams[p.Team], skill[p.PlayerID])
+				lo, hi = min(lo, skill[p.PlayerID]), max(hi, skill[p.PlayerID])
+			}
+		}
+		spread += hi - lo
+		lo, hi = math.Inf(1), math.Inf(-1)
+		for _, vs := range teams {
+			avg := 0.0
+			for _, v := range vs {
+				avg += v / float64(len(vs))
+			}
+			lo, hi = min(lo, avg), max(hi, avg)
+		}
+		diff += hi - lo
+		n++
+	}
+	return spread / float64(max(n, 1)), diff / float64(max(n, 1))
 }
 
 // BenchmarkTickResident measures the steady cost of a tick over a live pool of N waiting

@@ -109,6 +109,11 @@ type options struct {
 	maxSessions  int
 	retention    time.Duration
 	journal      Journal
+	// fillOrderTeams keeps a small match's teams as the search filled them, without
+	// balanceSmall, and noRepair its pairings, without repairPairings: for benchmarks that
+	// measure what these cost.
+	fillOrderTeams bool
+	noRepair       bool
 }
 
 // WithClock sets the time source. The Matchmaker calls it with its lock held, so it must not
@@ -223,6 +228,8 @@ type Matchmaker struct {
 	exhaustiveLeft int
 	found          []found // the tick's proposals, and their members
 	foundMembers   []member
+	teamSums       []float64 // repairPairings scratch
+	teamSizes      []int
 	seq            uint64 // admission counter
 	idSeq          uint64 // fallback IDs when the random source fails
 	eventSeq       uint64

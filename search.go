@@ -8,6 +8,7 @@ package matchmaker
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"time"
 )
@@ -61,8 +62,138 @@ func (m *Matchmaker) proposeMatchesLocked(now time.Time) []found {
 		t.hopeless = false
 	}
 	m.hopeless = m.hopeless[:0]
+	m.repairPairings(now, out)
 	m.found = out
 	return out
+}
+
+// maxRepairTickets bounds the tickets of the matches repairPairings exchanges between: 1v1 and
+// 2v2 of solo players, where a swap is cheap to check.
+const maxRepairTickets = 4
+
+// repairPairings exchanges tickets between the matches the tick found, so that the same
+// tickets match with less skill spread. Each anchor takes its nearest candidates, oldest
+// first, which on a line of skills can pair 10 with 12 and leave 0 with 30 (spread 2 + 30)
+// where 0 with 10 and 12 with 30 would do (10 + 18): the simulate command's exhaustive
+// comparison found 1v1 spreads 1.5 times the best once expansions had widened the rules.
+// Matches of at most maxRepairTickets tickets, none a backfill, are taken in the order of their
+// average on the attribute that orders the pool; two near neighbours swap two tickets of one
+// size, each taking the other's place and team, when that lowers their summed spread without
+// moving their teams' averages further apart, and both still pass every rule in final mode;
+// their regions are chosen again. Who matches in this tick does not change,
+// only with whom. Requires m.mu.
+func (m *Matchmaker) repairPairings(now time.Time, fs []found) {
+	slot := m.rs.OrderSlot()
+	if m.opts.noRepair || m.rs.Large() || slot < 0 || len(fs) < 2 {
+		return
+	}
+	type keyed struct {
+		i   int
+		key float64
+	}
+	var order []keyed
+	for i, f := range fs {
+		ms := m.foundMembers[f.from:f.to]
+		if len(ms) > maxRepairTickets || slices.ContainsFunc(ms, func(mb member) bool { return mb.t.bf != nil }) {
+			continue
+		}
+		sum, n := 0.0, 0
+		for _, mb := range ms {
+			for j := range mb.t.players {
+				sum, n = sum+mb.t.players[j].Nums[slot], n+1
+			}
+		}
+		order = append(order, keyed{i, sum / float64(n)})
+	}
+	slices.SortStableFunc(order, func(a, b keyed) int { return cmp.Compare(a.key, b.key) })
+	for range repairPasses {
+		improved := false
+		for k := 1; k < len(order); k++ {
+			for d := 1; d <= repairReach && k-d >= 0; d++ {
+				if m.repairPair(now, &fs[order[k-d].i], &fs[order[k].i], slot) {
+					improved = true
+				}
+			}
+		}
+		if !improved {
+			return
+		}
+	}
+}
+
+// repairPasses and repairReach bound repairPairings' work: passes over the matches, and how
+// many neighbours before it in the order each match tries to exchange with.
+const (
+	repairPasses = 4
+	repairReach  = 2
+)
+
+// repairPair makes the first swap of two same-sized tickets between f and g that lowers their
+// summed spread and keeps both valid, and reports whether it made one.
+func (m *Matchmaker) repairPair(now time.Time, f, g *found, slot int) bool {
+	a, b := m.foundMembers[f.from:f.to], m.foundMembers[g.from:g.to]
+	spread := membersSpread(a, slot) + membersSpread(b, slot)
+	teams := m.teamDifference(a, slot) + m.teamDifference(b, slot)
+	for i := range a {
+		for j := range b {
+			if len(a[i].t.players) != len(b[j].t.players) {
+				continue // each takes the other's place: its team, with the same team sizes
+			}
+			a[i].t, b[j].t, a[i].pos, b[j].pos = b[j].t, a[i].t, b[j].pos, a[i].pos
+			if membersSpread(a, slot)+membersSpread(b, slot) < spread-1e-9 &&
+				m.teamDifference(a, slot)+m.teamDifference(b, slot) <= teams+1e-9 {
+				if ra, ok := m.recheck(now, a); ok {
+					if rb, ok := m.recheck(now, b); ok {
+						f.region, g.region = ra, rb
+						return true
+					}
+				}
+			}
+			a[i].t, b[j].t, a[i].pos, b[j].pos = b[j].t, a[i].t, b[j].pos, a[i].pos
+		}
+	}
+	return false
+}
+
+// recheck loads members as the potential match and reports whether it passes final mode, with
+// the region it would be given.
+func (m *Matchmaker) recheck(now time.Time, members []member) (string, bool) {
+	m.pm.reset()
+	for _, mb := range members {
+		m.pm.add(mb.t, mb.team)
+	}
+	if !m.finalOK(now) {
+		return "", false
+	}
+	return m.bestRegion(now), true
+}
+
+// teamDifference is the highest minus the lowest team average of slot among members, on the
+// teams they are given.
+func (m *Matchmaker) teamDifference(members []member, slot int) float64 {
+	sums, sizes := m.teamSums[:0], m.teamSizes[:0]
+	for range m.pm.teams {
+		sums, sizes = append(sums, 0), append(sizes, 0)
+	}
+	for _, mb := range members {
+		for j := range mb.t.players {
+			sums[mb.team] += mb.t.players[j].Nums[slot]
+			sizes[mb.team]++
+		}
+	}
+	m.teamSums, m.teamSizes = sums, sizes
+	return spreadOfSums(sums, sizes)
+}
+
+// membersSpread is the highest minus the lowest value in slot among members' players.
+func membersSpread(members []member, slot int) float64 {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, mb := range members {
+		for j := range mb.t.players {
+			lo, hi = min(lo, mb.t.players[j].Nums[slot]), max(hi, mb.t.players[j].Nums[slot])
+		}
+	}
+	return hi - lo
 }
 
 // claimLocked records the potential match in m.pm as found and takes its tickets out of the
@@ -397,10 +528,12 @@ func (m *Matchmaker) finalOK(now time.Time) bool {
 
 // finish applies final-mode evaluation; when the full composition fails it backtracks, dropping
 // the most recently added tickets while the anchor and any backfill roster stay (spec §e.2.1).
+// A composition that passes has its teams balanced (balanceSmall).
 func (m *Matchmaker) finish(now time.Time) bool {
 	pm := m.pm
 	for {
 		if m.finalOK(now) {
+			m.balanceSmall(now)
 			return true
 		}
 		last := pm.members[len(pm.members)-1]
@@ -466,23 +599,12 @@ func (m *Matchmaker) finishLarge(now time.Time) bool {
 // brings the teams' averages closer. Its cost is O(passes × tickets²): a median of 0.09 ms for
 // 200 players from a sorted split (BenchmarkBalanceLargeMatch).
 func (m *Matchmaker) balanceTeams() {
-	pm := m.pm
 	slot := m.rs.BalancedSlot()
-	if len(pm.teams) < 2 || slot < 0 || m.hasBackfill() {
+	if len(m.pm.teams) < 2 || slot < 0 || m.hasBackfill() {
 		return
 	}
-	n := len(pm.teams)
-	sizes := make([]int, n)
-	for i, t := range pm.teams {
-		sizes[i] = len(t)
-	}
-	members := slices.Clone(pm.members)
-	value := make([]float64, len(members)) // each ticket's sum of the balanced attribute
-	for i, mb := range members {
-		for j := range mb.t.players {
-			value[i] += mb.t.players[j].Nums[slot]
-		}
-	}
+	members, value, _, sizes := m.teamValues(slot)
+	n := len(sizes)
 	order := make([]int, len(members))
 	for i := range order {
 		order[i] = i
@@ -511,18 +633,173 @@ func (m *Matchmaker) balanceTeams() {
 		sums[best] += value[i]
 	}
 	improveBySwaps(members, value, assign, sums, sizes)
-	pm.reset()
+	m.reassign(members, assign)
+}
+
+// balanceSmall brings the team averages of a small match closer on the attribute that orders
+// the pool (its skill, usually), keeping every team's size and every party on one team. The
+// fill order puts each ticket on the team with the fewest players, blind to skill, which left
+// 5v5 teams' averages many times further apart than the rules allow at best (the simulate
+// command's quality comparison). The closest splits (balancedSplits) are tried in turn, and
+// the first that passes every rule in final mode is kept; if none does, the match keeps its
+// fill-order teams. A backfill's roster keeps its teams.
+func (m *Matchmaker) balanceSmall(now time.Time) {
+	slot := m.rs.OrderSlot()
+	if m.opts.fillOrderTeams || len(m.pm.teams) < 2 || slot < 0 || m.hasBackfill() {
+		return
+	}
+	members, value, filled, sizes := m.teamValues(slot)
+	for _, assign := range balancedSplits(members, value, filled, sizes, balanceTries) {
+		m.reassign(members, assign)
+		if m.finalOK(now) {
+			return
+		}
+	}
+	m.reassign(members, filled)
+}
+
+// balanceTries bounds the closer splits balanceSmall tries on one match, each with a
+// final-mode check (two, a split and its mirror, where the two teams have one size).
+const balanceTries = 4
+
+// maxExactMembers bounds the tickets of a two-team match whose splits balancedSplits
+// enumerates: at most 2^12 subsets, 126 of them for ten solo players split five and five.
+const maxExactMembers = 12
+
+// balancedSplits returns up to n assignments of members to teams, each team keeping its size
+// in players, whose teams' averages lie closer together than assign's, closest first. For two
+// teams and at most maxExactMembers tickets it enumerates every split; otherwise it returns
+// the one improveBySwaps reaches.
+func balancedSplits(members []member, value []float64, assign, sizes []int, n int) [][]int {
+	limit := averageSpread(value, assign, sizes) - 1e-9
+	if len(sizes) == 2 && len(members) <= maxExactMembers {
+		return twoTeamSplits(members, value, sizes, limit, n)
+	}
+	sums := make([]float64, len(sizes))
+	for i, team := range assign {
+		sums[team] += value[i]
+	}
+	swapped := slices.Clone(assign)
+	if improveBySwaps(members, value, swapped, sums, sizes) && averageSpread(value, swapped, sizes) < limit {
+		return [][]int{swapped}
+	}
+	return nil
+}
+
+// twoTeamSplits enumerates the ways to give the first team exactly its size in players, and
+// returns up to n whose averages lie closer than limit, closest first. When both teams have
+// one size, a split and its mirror are equally close: only splits with the first ticket on
+// the first team are enumerated, and each is returned followed by its mirror (a rule may tell
+// them apart).
+func twoTeamSplits(members []member, value []float64, sizes []int, limit float64, n int) [][]int {
+	total := 0.0
+	for _, v := range value {
+		total += v
+	}
+	type split struct {
+		spread float64
+		first  uint64 // the members on the first team
+	}
+	best := make([]split, 0, n+1)
+	rest := make([]int, len(members)+1) // players in members[i:]
+	for i := len(members) - 1; i >= 0; i-- {
+		rest[i] = rest[i+1] + len(members[i].t.players)
+	}
+	var walk func(i, players int, first uint64, sum float64)
+	walk = func(i, players int, first uint64, sum float64) {
+		if players == sizes[0] {
+			spread := math.Abs(sum/float64(sizes[0]) - (total-sum)/float64(max(sizes[1], 1)))
+			if spread < limit && (len(best) < n || spread < best[len(best)-1].spread) {
+				at, _ := slices.BinarySearchFunc(best, spread, func(s split, v float64) int { return cmp.Compare(s.spread, v) })
+				best = slices.Insert(best, at, split{spread, first})[:min(len(best)+1, n)]
+			}
+			return
+		}
+		if players+rest[i] < sizes[0] {
+			return // the first team can no longer be filled
+		}
+		if party := len(members[i].t.players); players+party <= sizes[0] {
+			walk(i+1, players+party, first|1<<i, sum+value[i])
+		}
+		walk(i+1, players, first, sum)
+	}
+	mirror := sizes[0] == sizes[1]
+	if mirror {
+		walk(1, len(members[0].t.players), 1, value[0])
+	} else {
+		walk(0, 0, 0, 0)
+	}
+	var out [][]int
+	for _, b := range best {
+		for _, side := range []uint64{0, 1} {
+			if side == 1 && !mirror {
+				break
+			}
+			a := make([]int, len(members))
+			for i := range a {
+				a[i] = int(side ^ (b.first>>i&1 ^ 1)) // 0: the first team
+			}
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// averageSpread is the highest minus the lowest team average under assign.
+func averageSpread(value []float64, assign, sizes []int) float64 {
+	sums := make([]float64, len(sizes))
+	for i, team := range assign {
+		sums[team] += value[i]
+	}
+	return spreadOfSums(sums, sizes)
+}
+
+// spreadOfSums is the highest minus the lowest average of the teams with players, from their
+// sums and sizes.
+func spreadOfSums(sums []float64, sizes []int) float64 {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for t, sum := range sums {
+		if sizes[t] > 0 {
+			lo, hi = min(lo, sum/float64(sizes[t])), max(hi, sum/float64(sizes[t]))
+		}
+	}
+	return hi - lo
+}
+
+// teamValues returns the potential match's members (a copy), each one's sum of the number
+// attribute in slot over its players, each one's team, and each team's size in players.
+func (m *Matchmaker) teamValues(slot int) (members []member, value []float64, assign, sizes []int) {
+	pm := m.pm
+	sizes = make([]int, len(pm.teams))
+	for i, t := range pm.teams {
+		sizes[i] = len(t)
+	}
+	members = slices.Clone(pm.members)
+	value = make([]float64, len(members))
+	assign = make([]int, len(members))
 	for i, mb := range members {
-		pm.add(mb.t, assign[i])
-		pm.members[len(pm.members)-1].pos = mb.pos // commit claims the ticket's own position
+		for j := range mb.t.players {
+			value[i] += mb.t.players[j].Nums[slot]
+		}
+		assign[i] = mb.team
+	}
+	return members, value, assign, sizes
+}
+
+// reassign rebuilds the potential match with members on the teams of assign.
+func (m *Matchmaker) reassign(members []member, assign []int) {
+	m.pm.reset()
+	for i, mb := range members {
+		m.pm.add(mb.t, assign[i])
+		m.pm.members[len(m.pm.members)-1].pos = mb.pos // commit claims the ticket's own position
 	}
 }
 
 // improveBySwaps swaps pairs of equal-sized tickets between teams while a swap brings the
 // teams' averages closer: it lowers Σ size×(average − match average)², which for a fixed total
-// is Σ sum²/size, least when every team's average is the same.
-func improveBySwaps(members []member, value []float64, assign []int, sums []float64, sizes []int) {
-	cost := func(sum float64, size int) float64 { return sum * sum / float64(size) }
+// is Σ sum²/size, least when every team's average is the same. It reports whether it swapped.
+func improveBySwaps(members []member, value []float64, assign []int, sums []float64, sizes []int) (swapped bool) {
+	cost := func(sum float64, size int) float64 { return sum * sum / float64(max(size, 1)) }
 	for range 64 { // each pass strictly improves; the bound only caps pathological inputs
 		improved := false
 		for i := range members {
@@ -538,14 +815,15 @@ func improveBySwaps(members []member, value []float64, assign []int, sums []floa
 					sums[a] += d
 					sums[b] -= d
 					assign[i], assign[j] = b, a
-					improved = true
+					improved, swapped = true, true
 				}
 			}
 		}
 		if !improved {
-			return
+			return swapped
 		}
 	}
+	return swapped
 }
 
 // bestRegion returns, among the regions where every player of the potential match reported a

@@ -1,118 +1,168 @@
 package main
 
-// This file holds the simulate command: a synthetic population (Poisson arrivals, normally
-// distributed skill, latencies to four regions) matched on a fake clock, and a short report.
+// This file holds the simulate command: the flags over internal/sim, which generates the
+// population, runs each rule set against it and writes the text, JSON and HTML reports.
 
 import (
-	"cmp"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
+	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
-	"github.com/seed-04d22514/matchmaker"
+	"github.com/seed-04d22514/matchmaker/internal/sim"
 )
 
 const simulateHelp = `usage: matchmaker simulate [flags]
 
-Runs a rule set (by default a built-in 1v1 rule set on skill and latency, with expansions)
-against a synthetic population on a fake clock: tickets arrive as a Poisson process, each player
-has skill ~ N(1500, 300) and a latency to four regions, lowest in a home region. It prints
-tickets, matches, outcomes, wait and skill-spread percentiles, the wall-clock cost of a tick, and
-the largest pool. With -ruleset, players carry the attribute "skill" (number); a rule set that
-requires other attributes without defaults refuses them.
+Runs rule sets against a synthetic player population on a fake clock and reports what players
+would see: waits, skill spread, team balance, pool size, tick cost and the rules that kept
+tickets waiting.
+
+A population (-population) is a built-in name (1v1, 5v5, battle-royale, world) or a JSON file
+of the same format: arrival rate (constant or a daily curve), skill distribution, party sizes,
+home regions and latencies, roles, game servers with backfill, players leaving running games.
+internal/sim/populations/README.md documents the format; copy a built-in one to start.
+Each population names a default rule set; -rules replaces it, and -rules given several times
+runs every rule set against the same arrivals (same seed), side by side (A/B).
+
+-report FILE.html writes every figure as charts in one self-contained page; -json prints a
+JSON summary instead of text. Both also compare the engine's matches with the best an
+exhaustive search finds on small pools (-quality adds that comparison to the text).
 
 flags:
 `
 
-// simulateRuleSet is the built-in rule set: 1v1 on skill, with a latency limit, both relaxed
-// as a ticket waits.
-const simulateRuleSet = `{
-  "name": "simulate-1v1",
-  "ruleLanguageVersion": "1.0",
-  "playerAttributes": [{"name": "skill", "type": "number", "default": 1500}],
-  "teams": [{"name": "red", "minPlayers": 1, "maxPlayers": 1}, {"name": "blue", "minPlayers": 1, "maxPlayers": 1}],
-  "rules": [
-    {"name": "FairSkill", "type": "distance",
-     "measurements": ["avg(teams[*].players.attributes[skill])"],
-     "referenceValue": "avg(flatten(teams[*].players.attributes[skill]))",
-     "maxDistance": 25},
-    {"name": "FastConnection", "type": "latency", "maxLatency": 100}
-  ],
-  "expansions": [
-    {"target": "rules[FairSkill].maxDistance",
-     "steps": [{"waitTimeSeconds": 5, "value": 50}, {"waitTimeSeconds": 15, "value": 100}, {"waitTimeSeconds": 30, "value": 200}]},
-    {"target": "rules[FastConnection].maxLatency", "steps": [{"waitTimeSeconds": 20, "value": 150}]}
-  ]
-}`
+// ruleSetList collects -rules given several times.
+type ruleSetList []string
 
-var simulateRegions = []string{"us-east-1", "us-west-2", "eu-west-1", "ap-northeast-1"}
+func (l *ruleSetList) String() string     { return strings.Join(*l, ", ") }
+func (l *ruleSetList) Set(v string) error { *l = append(*l, v); return nil }
 
-// simulation holds the settings of one simulate run.
-type simulation struct {
-	seed     uint64
-	rate     float64 // tickets per second
-	duration float64 // seconds
-	tick     float64 // seconds
-	timeout  float64 // request timeout, seconds
-	rules    *matchmaker.RuleSet
-	label    string
+// simulateFlags are the simulate command's settings. The population's own values apply where
+// a flag is not given.
+type simulateFlags struct {
+	population string
+	rules      ruleSetList
+	seed       uint64
+	rate       float64
+	duration   float64
+	tick       float64
+	timeout    float64
+	jsonOut    bool
+	report     string
+	quality    bool
+	pools      int
+	set        map[string]bool // the flags given
 }
+
+// progressAfter and progressEvery pace the progress lines of a long run on stderr.
+var progressAfter, progressEvery = 2 * time.Second, 2 * time.Second
+
+// maxRuleSets bounds the rule sets of one comparison.
+const maxRuleSets = 8
 
 func simulateCommand(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("simulate", simulateHelp, stderr)
-	sim := simulation{label: "built-in simulate-1v1"}
-	fs.Uint64Var(&sim.seed, "seed", 1, "random seed of the population")
-	fs.Float64Var(&sim.rate, "rate", 50, "tickets arriving per second")
-	fs.Float64Var(&sim.duration, "seconds", 300, "simulated seconds of arrivals")
-	fs.Float64Var(&sim.tick, "tick", 1, "seconds between ticks")
-	fs.Float64Var(&sim.timeout, "timeout", 120, "request timeout in seconds")
-	ruleSetFile := fs.String("ruleset", "", "rule-set `FILE` to use instead of the built-in one")
+	f := simulateFlags{}
+	fs.StringVar(&f.population, "population", "1v1", "population `NAME|FILE`: "+strings.Join(sim.Builtins(), ", ")+", or a population file")
+	fs.Var(&f.rules, "rules", "rule set `FILE|NAME` to run instead of the population's; repeat to compare several (built-in: "+strings.Join(sim.BuiltinRuleSets(), ", ")+")")
+	fs.Var(&f.rules, "ruleset", "the same as -rules")
+	fs.Uint64Var(&f.seed, "seed", 1, "random seed of the population")
+	fs.Float64Var(&f.rate, "rate", 0, "tickets arriving per second (at the peak of a daily curve); default: the population's")
+	fs.Float64Var(&f.duration, "seconds", 0, "simulated seconds of arrivals; default: the population's")
+	fs.Float64Var(&f.tick, "tick", 0, "seconds between ticks; default: the population's")
+	fs.Float64Var(&f.timeout, "timeout", 0, "request timeout in seconds; default: the population's")
+	fs.BoolVar(&f.jsonOut, "json", false, "print a JSON summary instead of text")
+	fs.StringVar(&f.report, "report", "", "write an HTML report with charts to `FILE.html`")
+	fs.BoolVar(&f.quality, "quality", false, "compare with an exhaustive search in the text output too (always done for -json and -report)")
+	fs.IntVar(&f.pools, "quality-pools", qualityPools, fmt.Sprintf("small pools of %d tickets the exhaustive comparison draws (1 to %d); more pools, steadier ratios, longer runs", qualityTickets, maxQualityPools))
 	if status, done := parseFlags(fs, args); done {
 		return status
 	}
 	if fs.NArg() > 0 {
 		return usageError(fs, "takes no arguments, got "+quoteArgs(fs.Args()))
 	}
-	if problems := sim.check(); len(problems) > 0 {
-		return usageError(fs, problems...)
+	f.set = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	if f.pools < 1 || f.pools > maxQualityPools {
+		return usageError(fs, fmt.Sprintf("-quality-pools must be from 1 to %d, got %d", maxQualityPools, f.pools))
 	}
-	data := []byte(simulateRuleSet)
-	if *ruleSetFile != "" {
-		var err error
-		if data, err = readInput(*ruleSetFile, matchmaker.MaxRuleSetBytes, "a rule set"); err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", *ruleSetFile, err)
-			return exitInvalid
+	if len(f.rules) > maxRuleSets {
+		return usageError(fs, fmt.Sprintf("-rules is given %d times; at most %d rule sets are compared", len(f.rules), maxRuleSets))
+	}
+	pop, err := sim.LoadPopulation(f.population, readInput)
+	var pe *sim.PopulationError
+	switch {
+	case errors.As(err, &pe):
+		for _, p := range pe.Problems {
+			fmt.Fprintf(stderr, "%s: %s\n", f.population, p)
 		}
-		sim.label = *ruleSetFile
-	}
-	rs, err := matchmaker.ParseRuleSet(data)
-	if err != nil {
-		printProblems(stderr, sim.label, withPositions(data, err))
+		return exitInvalid
+	case err != nil:
+		fmt.Fprintf(stderr, "%s: %v\n", f.population, err)
 		return exitInvalid
 	}
-	sim.rules = rs
-	rep, err := sim.run()
+	if problems := f.apply(pop); len(problems) > 0 {
+		return usageError(fs, problems...)
+	}
+	rules, status := f.ruleSets(pop, stderr)
+	if status != exitOK {
+		return status
+	}
+	rep, err := simulate(pop, rules, &f, stderr)
 	if err != nil {
 		printProblems(stderr, "simulate", err)
 		return exitInvalid
 	}
-	rep.write(stdout, &sim)
+	if f.report != "" {
+		if err := writeReport(f.report, rep); err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", f.report, err)
+			return exitInvalid
+		}
+	}
+	if f.jsonOut {
+		if err := rep.WriteJSON(stdout); err != nil {
+			fmt.Fprintf(stderr, "simulate: %v\n", err)
+			return exitInvalid
+		}
+		return exitOK
+	}
+	rep.WriteText(stdout)
+	if f.report != "" {
+		fmt.Fprintf(stdout, "\nreport: %s (open it in a browser)\n", f.report)
+	} else {
+		fmt.Fprintf(stdout, "\nreport: add -report sim.html for charts of these figures (waits, skill spread, team balance, pool,\n"+
+			"        tick cost, rejecting rules, quality against an exhaustive search); -json for a summary;\n"+
+			"        -population %s and -rules A.json -rules B.json to compare rule sets\n", strings.Join(sim.Builtins(), "|"))
+	}
 	return exitOK
 }
 
-// maxSimulatedTickets bounds the tickets a simulation expects to start (-rate x -seconds): each
-// is a call and a few events, and an arrival rate too high for the clock's resolution would
-// otherwise never let time move on.
-const maxSimulatedTickets = 10_000_000
-
-// check returns a problem for each flag outside the bounds of limits.go, naming the flag, then
-// for each pair of flags whose product is too large; nil when all are within. NaN is within no
-// bound.
-func (sim *simulation) check() []string {
+// apply sets the population's values from the flags given, and returns a problem for each
+// value outside the bounds of limits.go, naming the flag, then for each pair whose product is
+// too large; nil when all are within. NaN is within no bound.
+func (f *simulateFlags) apply(pop *sim.Population) []string {
+	if f.set["rate"] {
+		pop.Arrivals.PerSecond = f.rate
+		if len(pop.Arrivals.Daily) > 0 {
+			pop.Arrivals.PerSecond = f.rate / slices.Max(pop.Arrivals.Daily)
+		}
+	}
+	if f.set["seconds"] {
+		pop.Seconds = f.duration
+	}
+	if f.set["tick"] {
+		pop.TickSeconds = f.tick
+	}
+	if f.set["timeout"] {
+		pop.RequestTimeoutSeconds = f.timeout
+	}
 	var problems []string
 	within := func(flag string, v, lo, hi float64) bool {
 		if v >= lo && v <= hi {
@@ -121,23 +171,112 @@ func (sim *simulation) check() []string {
 		problems = append(problems, fmt.Sprintf("-%s must be from %s to %s, got %s", flag, number(lo), number(hi), number(v)))
 		return false
 	}
-	okRate := sim.rate > 0
+	rate := pop.Arrivals.PerSecond
+	if len(pop.Arrivals.Daily) > 0 {
+		rate *= slices.Max(pop.Arrivals.Daily)
+	}
+	okRate := rate > 0
 	if !okRate {
-		problems = append(problems, "-rate must be positive, got "+number(sim.rate))
+		problems = append(problems, "-rate must be positive, got "+number(rate))
 	}
-	okSeconds := within("seconds", sim.duration, minTickSeconds, maxSeconds)
-	okTick := within("tick", sim.tick, minTickSeconds, maxSeconds)
-	within("timeout", sim.timeout, 1, maxSeconds)
-	if ticks := sim.duration / sim.tick; okSeconds && okTick && ticks > maxTicks {
+	okSeconds := within("seconds", pop.Seconds, minTickSeconds, maxSeconds)
+	okTick := within("tick", pop.TickSeconds, minTickSeconds, maxSeconds)
+	within("timeout", pop.RequestTimeoutSeconds, 1, maxSeconds)
+	if ticks := pop.Seconds / pop.TickSeconds; okSeconds && okTick && ticks > maxTicks {
 		problems = append(problems, fmt.Sprintf("-seconds %s with -tick %s makes %s ticks; at most %d are allowed",
-			number(sim.duration), number(sim.tick), number(math.Round(ticks)), maxTicks))
+			number(pop.Seconds), number(pop.TickSeconds), number(math.Round(ticks)), maxTicks))
 	}
-	if tickets := sim.rate * sim.duration; okRate && okSeconds && !(tickets <= maxSimulatedTickets) {
+	if tickets := rate * pop.Seconds; okRate && okSeconds && !(tickets <= maxSimulatedTickets) {
 		problems = append(problems, fmt.Sprintf("-rate %s for -seconds %s expects %s tickets; at most %d are allowed",
-			number(sim.rate), number(sim.duration), number(tickets), maxSimulatedTickets))
+			number(rate), number(pop.Seconds), number(tickets), maxSimulatedTickets))
 	}
 	return problems
 }
+
+// ruleSets reads the rule sets to run: those of -rules, or the population's own.
+func (f *simulateFlags) ruleSets(pop *sim.Population, stderr io.Writer) ([]sim.RuleSet, int) {
+	type source struct {
+		data  []byte
+		label string
+		err   error
+	}
+	var sources []source
+	if len(f.rules) == 0 {
+		data, label, err := pop.RuleSetSource(readInput)
+		sources = append(sources, source{data, label, err})
+	}
+	for _, name := range f.rules {
+		data, label, err := sim.LoadRuleSet(name, "", readInput)
+		sources = append(sources, source{data, label, err})
+	}
+	var out []sim.RuleSet
+	for _, s := range sources {
+		if s.err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", s.label, s.err)
+			return nil, exitInvalid
+		}
+		rs, err := sim.ParseRuleSet(s.label, s.data)
+		if err != nil {
+			printProblems(stderr, s.label, withPositions(s.data, err))
+			return nil, exitInvalid
+		}
+		out = append(out, rs)
+	}
+	return out, exitOK
+}
+
+// qualityPools and qualityTickets size the exhaustive comparison: pools of a few dozen players
+// keep it to a few seconds; maxQualityPools bounds -quality-pools.
+const (
+	qualityPools    = 6
+	qualityTickets  = 16
+	maxQualityPools = 200
+)
+
+// simulate runs every rule set against the population and measures quality where asked.
+func simulate(pop *sim.Population, rules []sim.RuleSet, f *simulateFlags, stderr io.Writer) (*sim.Report, error) {
+	rep := &sim.Report{Population: pop, Seed: f.seed}
+	opts := sim.Options{Seed: f.seed, ProgressAfter: progressAfter, ProgressEvery: progressEvery,
+		Progress: func(p sim.Progress) {
+			fmt.Fprintf(stderr, "simulate: %s: %s of %s s simulated, %d matches, %d waiting\n",
+				p.RuleSet, strconv.FormatFloat(p.Simulated, 'f', -1, 64), strconv.FormatFloat(p.Seconds, 'f', -1, 64), p.Matches, p.Waiting)
+		}}
+	for _, rs := range rules {
+		res, err := sim.Run(pop, rs, opts)
+		if err != nil {
+			return nil, err
+		}
+		if f.quality || f.jsonOut || f.report != "" {
+			for _, age := range []time.Duration{0, sim.RelaxedAge(rs)} {
+				q, err := sim.MeasureQuality(pop, rs, f.seed, f.pools, qualityTickets, age)
+				if err != nil {
+					return nil, err
+				}
+				res.Quality = append(res.Quality, q)
+				if age == 0 && q.Skipped != "" {
+					break
+				}
+			}
+		}
+		rep.Results = append(rep.Results, res)
+	}
+	return rep, nil
+}
+
+// writeReport writes the HTML report to file.
+func writeReport(file string, rep *sim.Report) error {
+	out, err := os.Create(file)
+	if err != nil {
+		return unwrapPathError(err)
+	}
+	err = rep.WriteHTML(out)
+	return errors.Join(err, out.Close())
+}
+
+// maxSimulatedTickets bounds the tickets a simulation expects to start (-rate x -seconds): each
+// is a call and a few events, and an arrival rate too high for the clock's resolution would
+// otherwise never let time move on.
+const maxSimulatedTickets = 10_000_000
 
 // number writes a flag's value as people write numbers, with an exponent, and then six digits
 // at most, only when it is very large or very small: 31536000, 0.001, 1e+300.
@@ -146,146 +285,4 @@ func number(f float64) string {
 		return strconv.FormatFloat(f, 'f', -1, 64)
 	}
 	return strconv.FormatFloat(f, 'g', 6, 64)
-}
-
-// report collects what a simulation observed.
-type report struct {
-	started, refused                       int
-	firstRefusal                           error
-	matches                                int
-	completed, timedOut, cancelled, failed int
-	waiting                                int
-	waits                                  []float64 // seconds, completed tickets
-	spreads                                []float64 // max - min skill, per match
-	ticks                                  []time.Duration
-	maxPool                                int
-}
-
-// run simulates the population and returns the report.
-func (sim *simulation) run() (*report, error) {
-	rng := rand.New(rand.NewPCG(sim.seed, 0x5eed))
-	var idSeed [32]byte
-	for i := range idSeed {
-		idSeed[i] = byte(rng.Uint32())
-	}
-	clock := &fakeClock{now: scenarioStart}
-	m, err := matchmaker.New(matchmaker.Config{Name: "simulate", RuleSet: sim.rules, RequestTimeout: seconds(sim.timeout)},
-		matchmaker.WithClock(clock), matchmaker.WithRandom(rand.NewChaCha8(idSeed)))
-	if err != nil {
-		return nil, err
-	}
-	defer m.Close()
-	sub, err := m.Subscribe()
-	if err != nil {
-		return nil, err
-	}
-	defer sub.Close()
-	rep := &report{}
-	skills := map[string]float64{}
-	nextArrival := rng.ExpFloat64() / sim.rate
-	for k := 0; float64(k)*sim.tick <= sim.duration*(1+tickSlack); k++ {
-		now := float64(k) * sim.tick
-		for ; nextArrival <= now; nextArrival += rng.ExpFloat64() / sim.rate {
-			clock.now = scenarioStart.Add(seconds(nextArrival))
-			rep.start(m, rng, skills)
-		}
-		clock.now = scenarioStart.Add(seconds(now))
-		began := time.Now()
-		if err := m.Tick(clock.now); err != nil {
-			return nil, err
-		}
-		rep.ticks = append(rep.ticks, time.Since(began))
-		if err := rep.drain(sub, skills); err != nil {
-			return nil, err
-		}
-		rep.maxPool = max(rep.maxPool, m.Stats().Waiting)
-	}
-	rep.waiting = m.Stats().Waiting
-	return rep, nil
-}
-
-// start requests matchmaking for one new player.
-func (rep *report) start(m *matchmaker.Matchmaker, rng *rand.Rand, skills map[string]float64) {
-	id := fmt.Sprintf("p%d", rep.started+rep.refused+1)
-	skill := math.Round(1500 + 300*rng.NormFloat64())
-	home := rng.IntN(len(simulateRegions))
-	lat := matchmaker.Latencies{}
-	for i, r := range simulateRegions {
-		if i == home {
-			lat[r] = 10 + rng.IntN(50)
-		} else {
-			lat[r] = 80 + rng.IntN(170)
-		}
-	}
-	_, err := m.StartMatchmaking(matchmaker.StartMatchmakingInput{TicketID: id, Players: []matchmaker.Player{{
-		PlayerID: id, Attributes: matchmaker.Attributes{"skill": matchmaker.NumberValue(skill)}, LatencyInMs: lat}}})
-	if err != nil {
-		rep.refused++
-		if rep.firstRefusal == nil {
-			rep.firstRefusal = err
-		}
-		return
-	}
-	rep.started++
-	skills[id] = skill
-}
-
-// drain records the events waiting in sub.
-func (rep *report) drain(sub *matchmaker.Subscription, skills map[string]float64) error {
-	for e, ok := sub.TryNext(); ok; e, ok = sub.TryNext() {
-		rep.record(e, skills)
-	}
-	return sub.Err()
-}
-
-func (rep *report) record(e matchmaker.Event, skills map[string]float64) {
-	switch e := e.(type) {
-	case *matchmaker.MatchmakingSucceeded:
-		rep.matches++
-		lo, hi := math.Inf(1), math.Inf(-1)
-		for _, t := range e.Tickets {
-			rep.completed++
-			rep.waits = append(rep.waits, e.Time.Sub(t.StartTime).Seconds())
-			for _, p := range t.Players {
-				lo, hi = min(lo, skills[p.PlayerID]), max(hi, skills[p.PlayerID])
-			}
-		}
-		rep.spreads = append(rep.spreads, hi-lo)
-	case *matchmaker.MatchmakingTimedOut:
-		rep.timedOut += len(e.Tickets)
-	case *matchmaker.MatchmakingCancelled:
-		rep.cancelled += len(e.Tickets)
-	case *matchmaker.MatchmakingFailed:
-		rep.failed += len(e.Tickets)
-	}
-}
-
-func (rep *report) write(w io.Writer, sim *simulation) {
-	fmt.Fprintf(w, "simulate: %s (%s, up to %s), %g tickets/s for %g s, tick %g s, timeout %g s, seed %d\n\n",
-		sim.label, plural(len(sim.rules.Teams()), "team"), plural(sim.rules.MaxPlayers(), "player"), sim.rate, sim.duration, sim.tick, sim.timeout, sim.seed)
-	fmt.Fprintf(w, "tickets       %d started, %d refused\n", rep.started, rep.refused)
-	if rep.firstRefusal != nil {
-		fmt.Fprintf(w, "              first refusal: %v\n", rep.firstRefusal)
-	}
-	fmt.Fprintf(w, "matches       %d\n", rep.matches)
-	fmt.Fprintf(w, "outcomes      %d completed, %d timed out, %d cancelled, %d failed, %d still waiting\n",
-		rep.completed, rep.timedOut, rep.cancelled, rep.failed, rep.waiting)
-	fmt.Fprintf(w, "wait          p50 %.1f s  p90 %.1f s  p99 %.1f s  (completed tickets)\n",
-		percentile(rep.waits, 0.50), percentile(rep.waits, 0.90), percentile(rep.waits, 0.99))
-	fmt.Fprintf(w, "skill spread  p50 %.0f  p95 %.0f  (highest minus lowest skill in a match)\n",
-		percentile(rep.spreads, 0.50), percentile(rep.spreads, 0.95))
-	fmt.Fprintf(w, "tick          p50 %v  p99 %v  (wall clock, %d ticks)\n",
-		percentile(rep.ticks, 0.50).Round(time.Microsecond), percentile(rep.ticks, 0.99).Round(time.Microsecond), len(rep.ticks))
-	fmt.Fprintf(w, "pool          max %d waiting\n", rep.maxPool)
-}
-
-// percentile returns the p-quantile of xs by the nearest-rank method, or zero for no values.
-func percentile[T cmp.Ordered](xs []T, p float64) T {
-	var zero T
-	if len(xs) == 0 {
-		return zero
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return s[max(0, int(math.Ceil(p*float64(len(s))))-1)]
 }
