@@ -9,6 +9,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 )
 
@@ -50,14 +51,17 @@ func (e *enc) strs(ss []string) {
 type dec struct {
 	b     []byte
 	off   int
-	field string // what is being read, for errors
+	field string // what is being read, for errors: field[i]sub[j]sub2, indices when not -1
+	i, j  int
+	sub   string
+	sub2  string
 	err   error
 	what  string // "snapshot" or "journal entry"
 }
 
 func (d *dec) fail(format string, args ...any) {
 	if d.err == nil {
-		d.err = &SnapshotError{What: d.what, Field: d.field, Offset: d.off, Reason: fmt.Sprintf(format, args...)}
+		d.err = &SnapshotError{What: d.what, Field: d.fieldName(), Offset: d.off, Reason: fmt.Sprintf(format, args...)}
 	}
 }
 
@@ -176,7 +180,27 @@ func (d *dec) strs(limit, each int) []string {
 }
 
 // at names the field that the next reads belong to.
-func (d *dec) at(field string) *dec { d.field = field; return d }
+func (d *dec) at(field string) *dec { return d.atIndexed(field, -1, "", -1, "") }
+
+// atIndexed names the field being read as field[i]sub[j]sub2 (an index of -1 is left out),
+// without building the name unless an error needs it.
+func (d *dec) atIndexed(field string, i int, sub string, j int, sub2 string) *dec {
+	d.field, d.i, d.sub, d.j, d.sub2 = field, i, sub, j, sub2
+	return d
+}
+
+// fieldName is the name of the field being read.
+func (d *dec) fieldName() string {
+	name := d.field
+	if d.i >= 0 {
+		name += "[" + strconv.Itoa(d.i) + "]"
+	}
+	name += d.sub
+	if d.j >= 0 {
+		name += "[" + strconv.Itoa(d.j) + "]"
+	}
+	return name + d.sub2
+}
 
 // end checks that every byte was read.
 func (d *dec) end() {

@@ -7,11 +7,13 @@ package matchmaker
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
 	"io"
+	"io/fs"
 	"math"
 	"slices"
 	"time"
@@ -475,7 +477,7 @@ func Restore(r io.Reader, cfg Config, opts ...Option) (*Matchmaker, error) {
 	if err != nil || r == nil {
 		return m, err
 	}
-	b, err := io.ReadAll(io.LimitReader(bufio.NewReader(r), maxSnapshotBytes+1))
+	b, err := readAllSized(r, maxSnapshotBytes+1)
 	if err != nil {
 		return nil, err
 	}
@@ -686,7 +688,7 @@ func (r *snapReader) read() {
 	for i, s := range r.sessions {
 		r.at("sessions[" + itoa(i) + "]")
 		s.arn, s.matchID = r.str(len(r.b)), r.str(len(r.b))
-		s.roster = r.players("sessions["+itoa(i)+"].roster", MaxPlayersPerBackfill+r.m.rs.MaxPlayers())
+		s.roster = r.players("sessions", i, ".roster", MaxPlayersPerBackfill+r.m.rs.MaxPlayers())
 		s.version = r.uint()
 		s.backfill = r.ticketRef(true)
 		s.auto = r.bool()
@@ -800,12 +802,12 @@ func (r *snapReader) read() {
 }
 
 func (r *snapReader) ticket(i int, t *ticket) {
-	path := "tickets[" + itoa(i) + "]"
-	r.at(path)
+	at := func(sub string) *dec { return r.atIndexed("tickets", i, sub, -1, "") }
+	at("")
 	t.id = r.str(len(r.b))
 	if r.err == nil {
 		if r.off >= len(r.b) || int(r.b[r.off]) >= len(statusCodes) {
-			r.at(path + ".status").fail("unknown status")
+			at(".status").fail("unknown status")
 			return
 		}
 		t.status = statusCodes[r.b[r.off]]
@@ -813,22 +815,23 @@ func (r *snapReader) ticket(i int, t *ticket) {
 	}
 	t.seq = r.uint()
 	t.deadline, t.nextStep, t.start = r.base+r.int(), r.base+r.int(), r.base+r.int()
-	t.group = int32(r.at(path+".group").small(0, math.MaxInt32))
-	flags := r.at(path+".flags").small(0, 1<<6-1)
+	t.group = int32(at(".group").small(0, math.MaxInt32))
+	flags := at(".flags").small(0, 1<<6-1)
 	t.inPool, t.claimed, t.groupHeld = flags&flagInPool != 0, flags&flagClaimed != 0, flags&flagGroupHeld != 0
 	if t.groupHeld && int(t.group) >= len(r.m.pool.groups.refs) {
-		r.at(path+".group").fail("partition %d is not in the table", t.group)
+		at(".group").fail("partition %d is not in the table", t.group)
 	}
 	t.key = r.float()
 	limit := MaxPlayersPerTicket
 	if flags&flagBackfill != 0 {
 		limit = MaxPlayersPerBackfill + r.m.rs.MaxPlayers()
 	}
-	t.players = r.players(path+".players", limit)
-	r.at(path)
+	t.players = r.players("tickets", i, ".players", limit)
+	at("")
 	t.matchID, t.session = r.str(len(r.b)), r.str(len(r.b))
 	if flags&flagBackfill != 0 {
-		r.at(path + ".backfill")
+		path := "tickets[" + itoa(i) + "]"
+		at(".backfill")
 		bf := &backfill{}
 		bf.session = r.session(path + ".backfill.session")
 		bf.maxNew = int(r.small(0, math.MaxInt32))
@@ -842,7 +845,7 @@ func (r *snapReader) ticket(i int, t *ticket) {
 		t.bf = bf
 	}
 	if flags&flagMetrics != 0 {
-		r.at(path + ".metrics")
+		at(".metrics")
 		n := r.count(2, len(r.b))
 		if r.err == nil && n != r.m.rs.RuleCount() {
 			r.fail("%d rule counters for %d rules", n, r.m.rs.RuleCount())
@@ -855,23 +858,24 @@ func (r *snapReader) ticket(i int, t *ticket) {
 		t.metrics = &ms
 	}
 	if flags&flagEnding != 0 {
-		r.at(path + ".ending")
+		at(".ending")
 		t.ending = &ticketEnd{reason: r.str(len(r.b)), message: r.str(len(r.b)), at: r.relTime()}
 	}
 	if r.err == nil && t.status.Terminal() != (t.ending != nil) {
-		r.at(path).fail("status %s does not agree with its ending", t.status)
+		at("").fail("status %s does not agree with its ending", t.status)
 	}
 }
 
-func (r *snapReader) players(path string, limit int) []player {
+// players reads the players at field[i]sub.
+func (r *snapReader) players(field string, i int, sub string, limit int) []player {
 	rs := r.m.rs
-	n := r.at(path).count(2, limit)
+	n := r.atIndexed(field, i, sub, -1, "").count(2, limit)
 	if n == 0 || r.err != nil {
 		return nil
 	}
 	out := make([]player, n)
-	for i := range out {
-		r.at(path + "[" + itoa(i) + "]")
+	for pj := range out {
+		r.atIndexed(field, i, sub, pj, "")
 		p := rs.NewPlayer(r.str(len(r.b)))
 		p.Team = int32(r.small(-1, int64(rs.TeamCount())-1))
 		for j := range p.Nums {
@@ -897,7 +901,7 @@ func (r *snapReader) players(path string, limit int) []player {
 				}
 			}
 		}
-		k := r.at(path+"["+itoa(i)+"].latency").count(2, len(r.b))
+		k := r.atIndexed(field, i, sub, pj, ".latency").count(2, len(r.b))
 		if k > 0 {
 			p.Lat = make([]ruleset.RegionLatency, k)
 		}
@@ -911,9 +915,30 @@ func (r *snapReader) players(path string, limit int) []player {
 				r.fail("regions are not in order")
 			}
 		}
-		out[i] = p
+		out[pj] = p
 	}
 	return out
+}
+
+// readAllSized reads r to its end, at most limit bytes, into a buffer sized once when r tells
+// its length (a bytes.Reader, a bytes.Buffer, a file), instead of growing it step by step.
+func readAllSized(r io.Reader, limit int64) ([]byte, error) {
+	size := int64(-1)
+	switch x := r.(type) {
+	case interface{ Len() int }:
+		size = int64(x.Len())
+	case interface{ Stat() (fs.FileInfo, error) }:
+		if fi, err := x.Stat(); err == nil && fi.Mode().IsRegular() {
+			size = fi.Size()
+		}
+	}
+	if size < 0 {
+		return io.ReadAll(io.LimitReader(bufio.NewReader(r), limit))
+	}
+	var buf bytes.Buffer
+	buf.Grow(int(min(size, limit)) + bytes.MinRead)
+	_, err := buf.ReadFrom(io.LimitReader(r, limit))
+	return buf.Bytes(), err
 }
 
 // ---- shutdown
