@@ -15,6 +15,7 @@ import (
 	"io"
 	"io/fs"
 	"math"
+	"math/bits"
 	"slices"
 	"time"
 
@@ -157,8 +158,8 @@ func (w *snapWriter) collect() {
 	for _, t := range m.tickets {
 		all = append(all, bySeq{t.seq, t})
 	}
-	slices.SortFunc(all, func(a, b bySeq) int { return cmp.Compare(a.seq, b.seq) }) // admission numbers are unique
-	for _, x := range all {                                                         // numbered first, so that they are the table's first entries
+	sortByKey(all, func(x bySeq) uint64 { return x.seq }) // admission numbers are unique
+	for _, x := range all {                               // numbered first, so that they are the table's first entries
 		w.tickets = append(w.tickets, x.t)
 		x.t.snapRef = int32(len(w.tickets))
 	}
@@ -325,7 +326,7 @@ func (w *snapWriter) write() {
 			live = append(live, x)
 		}
 	}
-	slices.SortFunc(live, func(x, y timer) int { return cmp.Or(cmp.Compare(x.at, y.at), cmp.Compare(x.t.seq, y.t.seq)) })
+	sortTimers(live, len(w.tickets))
 	w.uint(uint64(len(live)))
 	for _, x := range live {
 		w.rel(x.at)
@@ -939,6 +940,37 @@ func readAllSized(r io.Reader, limit int64) ([]byte, error) {
 	buf.Grow(int(min(size, limit)) + bytes.MinRead)
 	_, err := buf.ReadFrom(io.LimitReader(r, limit))
 	return buf.Bytes(), err
+}
+
+// sortTimers sorts live timers into firing order (timer.before), for a snapshot whose tickets
+// are numbered (snapRef) in admission order, as collect numbers the active ones: by time, then
+// by number. With a time span and ticket count that fit one 64-bit key together, it is a radix
+// sort of that key.
+func sortTimers(live []timer, tickets int) {
+	if len(live) == 0 {
+		return
+	}
+	lo, hi := live[0].at, live[0].at
+	for _, x := range live {
+		lo, hi = min(lo, x.at), max(hi, x.at)
+	}
+	refBits := bits.Len64(uint64(tickets))
+	if bits.Len64(uint64(hi-lo))+refBits > 64 {
+		slices.SortFunc(live, func(x, y timer) int { return cmp.Or(cmp.Compare(x.at, y.at), cmp.Compare(x.t.seq, y.t.seq)) })
+		return
+	}
+	type keyed struct {
+		key uint64
+		x   timer
+	}
+	ks := make([]keyed, len(live))
+	for i, x := range live { // each ticket is read once, not once per pass
+		ks[i] = keyed{uint64(x.at-lo)<<refBits | uint64(x.t.snapRef), x}
+	}
+	sortByKey(ks, func(k keyed) uint64 { return k.key })
+	for i, k := range ks {
+		live[i] = k.x
+	}
 }
 
 // ---- shutdown
