@@ -299,6 +299,7 @@ func (m *Matchmaker) exhaustive(now time.Time, a int32) bool {
 	m.chk.SetExact(false)
 	m.exhaustiveLeft -= allowed - max(x.budget, 0)
 	if ok {
+		m.balanceSmall(now)
 		return true
 	}
 	if x.budget >= 0 {
