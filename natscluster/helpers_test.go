@@ -16,6 +16,7 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	mm "github.com/seed-04d22514/matchmaker"
 	"github.com/stretchr/testify/require"
 )
@@ -134,4 +135,72 @@ func owner(t testing.TB, part string, nodes ...*Node) *Node {
 
 func solo(id string) mm.StartMatchmakingInput {
 	return mm.StartMatchmakingInput{TicketID: id, Players: []mm.Player{{PlayerID: "p-" + id}}}
+}
+
+// mirrorJournal keeps every message of a partition's journal in a mirror stream, which purges
+// of the journal do not reach, for the oracle. Create it before the journal has been purged.
+func mirrorJournal(t testing.TB, js jetstream.JetStream, prefix, part string) string {
+	t.Helper()
+	name := "ORACLE_" + part
+	_, err := js.CreateOrUpdateStream(context.Background(), jetstream.StreamConfig{Name: name,
+		Mirror: &jetstream.StreamSource{Name: prefix + "_J_" + part}, Storage: jetstream.FileStorage})
+	require.NoError(t, err)
+	return name
+}
+
+// oracle is one single-process Matchmaker fed the committed journal from its start.
+type oracle struct {
+	m      *mm.Matchmaker
+	sub    *mm.Subscription
+	at     uint64 // the last journal message applied
+	events []mm.Event
+	ticks  int
+}
+
+func newOracle(t testing.TB) *oracle {
+	cfg, opts := duelConfig("duel")
+	m, err := mm.New(cfg, opts...)
+	require.NoError(t, err)
+	sub, err := m.Subscribe()
+	require.NoError(t, err)
+	return &oracle{m: m, sub: sub}
+}
+
+// follow applies the mirror's messages up to journal message upTo.
+func (o *oracle) follow(t testing.TB, js jetstream.JetStream, mirror string, upTo uint64) {
+	t.Helper()
+	ctx := context.Background()
+	cons, err := js.OrderedConsumer(ctx, mirror, jetstream.OrderedConsumerConfig{
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: o.at + 1})
+	require.NoError(t, err)
+	deadline := time.Now().Add(30 * time.Second)
+	for o.at < upTo {
+		require.True(t, time.Now().Before(deadline), "the mirror stops at %d of %d", o.at, upTo)
+		batch, err := cons.Fetch(256, jetstream.FetchMaxWait(200*time.Millisecond))
+		require.NoError(t, err)
+		for msg := range batch.Messages() {
+			meta, err := msg.Metadata()
+			require.NoError(t, err)
+			require.Equal(t, o.at+1, meta.Sequence.Stream, "the mirror has every message")
+			o.at = meta.Sequence.Stream
+			if msg.Headers().Get(hdrKind) == kindTick {
+				entries, _, err := decodeTick(msg.Data())
+				require.NoError(t, err)
+				for _, e := range entries {
+					require.NoError(t, o.m.Replay(e))
+				}
+				o.ticks++
+			}
+			for {
+				e, ok := o.sub.TryNext()
+				if !ok {
+					break
+				}
+				o.events = append(o.events, e)
+			}
+			if o.at == upTo {
+				return
+			}
+		}
+	}
 }

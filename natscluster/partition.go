@@ -232,7 +232,7 @@ func (p *Partition) readFrom(ctx context.Context, stream string, at func() uint6
 	start := at() + 1
 	p.mu.Unlock()
 	return p.n.js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{
-		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: start})
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: start, MaxResetAttempts: 2})
 }
 
 // applyMessage applies one journal message on a standby.
@@ -309,6 +309,7 @@ func (p *Partition) own(ctx context.Context, rev uint64) (err error) {
 	c := p.n.cfg
 	defer func() {
 		p.journal.release()
+		p.releaseLease(rev) // a standby takes over at its next attempt, not when the lease expires
 		p.mu.Lock()
 		p.owner, p.fetched = false, nil
 		p.mu.Unlock()
@@ -324,7 +325,6 @@ func (p *Partition) own(ctx context.Context, rev uint64) (err error) {
 	for {
 		select {
 		case <-ctx.Done():
-			p.releaseLease(rev)
 			return ctx.Err()
 		case <-ticker.C:
 		}
