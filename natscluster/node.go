@@ -61,6 +61,9 @@ type Config struct {
 	Timeout time.Duration
 	// Logger receives the node's warnings. Default: slog.Default().
 	Logger *slog.Logger
+	// Follower makes a node that never owns a partition: it follows the journals and takes
+	// requests, reads and subscriptions (an API node in front of the owners).
+	Follower bool
 }
 
 var partitionName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)

@@ -22,7 +22,7 @@ func collect(t *testing.T, s *Subscription, ended int) []string {
 		select {
 		case e, ok := <-s.C():
 			require.True(t, ok, "subscription ended: %v", s.Err())
-			out = append(out, fmt.Sprintf("%d %s %v", e.EventHeader().Seq, e.EventType(), e.TicketIDs()))
+			out = append(out, describe(e))
 			if e.EventType() == "MatchmakingSucceeded" {
 				n += len(e.TicketIDs())
 			}

@@ -207,7 +207,7 @@ func (p *Partition) follow(ctx context.Context) (uint64, error) {
 		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, context.DeadlineExceeded) {
 			return 0, err
 		}
-		if time.Now().Before(next) {
+		if c.Follower || time.Now().Before(next) {
 			continue
 		}
 		next = time.Now().Add(poll)
