@@ -92,10 +92,11 @@ func TestThreeNodeClusterSurvivesAServerRestart(t *testing.T) {
 	for i := range 3 {
 		cfg := testConfig(connect(t, c.url(i)), fmt.Sprint("n", i))
 		cfg.LeaseTTL = 2 * time.Second
+		cfg.SnapshotEvery = 1000 // the oracle's mirror starts after the nodes: nothing is purged before it
 		nodes = append(nodes, startClusterNode(t, cfg))
 	}
 	own := owner(t, "duel", nodes...)
-	mirror := mirrorJournal(t, own.js, "mm", "duel")
+	mirror := mirrorJournal(t, own.js, "mm", "duel", 3)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	var subs []*Subscription
@@ -134,7 +135,7 @@ func TestThreeNodeClusterSurvivesAServerRestart(t *testing.T) {
 	assert.Equal(t, seen[0], seen[2])
 
 	// The oracle, fed the committed journal, produced the same events.
-	o := newOracle(t)
+	o := newOracle(t, duelConfig)
 	o.follow(t, own.js, mirror, nodes[0].Partition("duel").Metrics().Journal)
 	var want []string
 	for _, e := range o.events {

@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -73,7 +74,7 @@ func runChild(id string) {
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		n, err = Start(ctx, Config{Conn: nc, Partitions: []string{"duel"}, Matchmaker: faultConfig, NodeID: id,
-			LeaseTTL: ttl, TickInterval: 20 * time.Millisecond, SnapshotEvery: 100, Replicas: 3,
+			LeaseTTL: ttl, TickInterval: 20 * time.Millisecond, SnapshotEvery: 250, Replicas: 3,
 			Timeout: time.Second, Logger: log})
 		cancel()
 		if err == nil {
@@ -244,7 +245,7 @@ func newFaultRun(t *testing.T, seed uint64) *faultRun {
 	cfg := testConfig(connect(t, fr.cluster.url(0)), "api")
 	cfg.Matchmaker, cfg.Follower, cfg.Replicas, cfg.LeaseTTL = faultConfig, true, 3, fr.ttl
 	fr.api = startClusterNode(t, cfg)
-	fr.mirror = mirrorJournal(t, fr.api.js, "mm", "duel")
+	fr.mirror = mirrorJournal(t, fr.api.js, "mm", "duel", 3)
 	dir := t.TempDir()
 	for i := range 3 {
 		log, err := os.Create(fmt.Sprintf("%s/node%d.log", dir, i))
@@ -307,14 +308,44 @@ func (fr *faultRun) run(faults int) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	for _, id := range fr.acked {
-		_, err := p.Wait(ctx, id)
-		require.NoError(t, err, "ticket %s", id)
+		if _, err := p.Wait(ctx, id); err != nil {
+			fr.diagnose()
+			require.NoError(t, err, "ticket %s", id)
+		}
 	}
 	// Wait for the events of the last journal message the API node applied.
 	at := p.Metrics().Journal
-	o := newOracle(t)
+	o := newOracle(t, faultConfig)
 	o.follow(t, fr.api.js, fr.mirror, at)
 	fr.check(o, sub)
+}
+
+// diagnose logs where the partition stands, for a run that stalls.
+func (fr *faultRun) diagnose() {
+	t := fr.t
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	e, err := fr.api.lease.Get(ctx, "duel")
+	if err == nil {
+		t.Logf("lease: %s rev %d at %v", e.Value(), e.Revision(), e.Created())
+	} else {
+		t.Logf("lease: %v", err)
+	}
+	t.Logf("api node: %+v", fr.api.Partition("duel").Metrics())
+	if s, err := fr.api.js.Stream(ctx, "mm_J_duel"); err == nil {
+		info, err := s.Info(ctx)
+		if err == nil {
+			t.Logf("journal: %+v cluster %+v", info.State, info.Cluster)
+		}
+	} else {
+		t.Logf("journal: %v", err)
+	}
+	buf := make([]byte, 1<<20)
+	t.Logf("goroutines:\n%s", buf[:runtime.Stack(buf, true)])
+	for _, c := range fr.children {
+		c.signal(syscall.SIGQUIT)
+	}
+	time.Sleep(500 * time.Millisecond)
 }
 
 // load submits tickets, and sometimes stops one, until ctx ends.
@@ -431,29 +462,34 @@ func (fr *faultRun) check(o *oracle, sub *Subscription) {
 	}
 	assert.Equal(t, want, got)
 	fr.checkEventsStream(o)
-	t.Logf("%d acknowledged, %d refused or timed out %v, %d journal ticks, faults %v", len(fr.acked), fr.errors, fr.why, o.ticks, fr.faults)
+	t.Logf("%d acknowledged, %d refused or timed out %v, %d journal ticks, longest pause between ticks %v (before message %d), faults %v",
+		len(fr.acked), fr.errors, fr.why, o.ticks, o.gap.Round(time.Millisecond), o.gapAt, fr.faults)
 }
 
 // checkEventsStream checks that the events stream holds each journal message's events once.
 func (fr *faultRun) checkEventsStream(o *oracle) {
 	t := fr.t
-	ctx := context.Background()
-	cons, err := fr.api.js.OrderedConsumer(ctx, "mm_E_duel", jetstream.OrderedConsumerConfig{})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := fr.api.js.Stream(ctx, "mm_E_duel")
+	require.NoError(t, err)
+	info, err := s.Info(ctx)
+	require.NoError(t, err)
+	cons, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
 	require.NoError(t, err)
 	var seqs []uint64
 	var last uint64
-	for {
-		batch, err := cons.Fetch(512, jetstream.FetchMaxWait(300*time.Millisecond))
+	for read := uint64(0); read < info.State.LastSeq; {
+		batch, err := cons.Fetch(512, jetstream.FetchMaxWait(time.Second))
 		require.NoError(t, err)
-		n := 0
 		for msg := range batch.Messages() {
-			n++
+			meta, err := msg.Metadata()
+			require.NoError(t, err)
+			read = meta.Sequence.Stream
 			j := headerUint(msg.Headers(), hdrJournal)
 			assert.Greater(t, j, last, "events of journal message %d published twice or out of order", j)
 			last = j
-			var envs []struct {
-				ID string `json:"id"`
-			}
+			var envs []json.RawMessage
 			require.NoError(t, json.Unmarshal(msg.Data(), &envs))
 			for range envs {
 				if j <= o.at {
@@ -461,9 +497,7 @@ func (fr *faultRun) checkEventsStream(o *oracle) {
 				}
 			}
 		}
-		if n == 0 {
-			break
-		}
+		require.NoError(t, ctx.Err())
 	}
 	assert.Equal(t, len(o.events), len(seqs), "events on the events stream")
 }

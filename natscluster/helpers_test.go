@@ -139,11 +139,11 @@ func solo(id string) mm.StartMatchmakingInput {
 
 // mirrorJournal keeps every message of a partition's journal in a mirror stream, which purges
 // of the journal do not reach, for the oracle. Create it before the journal has been purged.
-func mirrorJournal(t testing.TB, js jetstream.JetStream, prefix, part string) string {
+func mirrorJournal(t testing.TB, js jetstream.JetStream, prefix, part string, replicas int) string {
 	t.Helper()
 	name := "ORACLE_" + part
 	_, err := js.CreateOrUpdateStream(context.Background(), jetstream.StreamConfig{Name: name,
-		Mirror: &jetstream.StreamSource{Name: prefix + "_J_" + part}, Storage: jetstream.FileStorage})
+		Mirror: &jetstream.StreamSource{Name: prefix + "_J_" + part}, Storage: jetstream.FileStorage, Replicas: replicas})
 	require.NoError(t, err)
 	return name
 }
@@ -155,10 +155,13 @@ type oracle struct {
 	at     uint64 // the last journal message applied
 	events []mm.Event
 	ticks  int
+	last   time.Time     // when the last tick message was stored
+	gap    time.Duration // the longest time between two tick messages
+	gapAt  uint64        // the message that ended it
 }
 
-func newOracle(t testing.TB) *oracle {
-	cfg, opts := duelConfig("duel")
+func newOracle(t testing.TB, config func(string) (mm.Config, []mm.Option)) *oracle {
+	cfg, opts := config("duel")
 	m, err := mm.New(cfg, opts...)
 	require.NoError(t, err)
 	sub, err := m.Subscribe()
@@ -190,6 +193,10 @@ func (o *oracle) follow(t testing.TB, js jetstream.JetStream, mirror string, upT
 					require.NoError(t, o.m.Replay(e))
 				}
 				o.ticks++
+				if !o.last.IsZero() && meta.Timestamp.Sub(o.last) > o.gap {
+					o.gap, o.gapAt = meta.Timestamp.Sub(o.last), o.at
+				}
+				o.last = meta.Timestamp
 			}
 			for {
 				e, ok := o.sub.TryNext()

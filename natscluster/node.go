@@ -27,9 +27,11 @@ type Config struct {
 	// Partitions names the partitions the node runs: a queue, or a queue split by a natural
 	// key such as region. Names are 1 to 64 letters, digits, '-' and '_'.
 	Partitions []string
-	// Matchmaker returns a partition's Matchmaker configuration and options. The rule set must
-	// be the same on every node (the journal records its fingerprint). WithJournal is added by
-	// the Node; a WithClock is overridden (the owner ticks with its own clock).
+	// Matchmaker returns a partition's Matchmaker configuration and options. They must be the
+	// same on every node: the journal records the rule set's fingerprint and refuses another,
+	// but not the timeouts and modes, and a standby with other ones would replay the journal
+	// to other outcomes. WithJournal is added by the Node; do not pass WithClock (the owner
+	// ticks with its own clock, and the journal records each tick's time).
 	Matchmaker func(partition string) (mm.Config, []mm.Option)
 
 	// NodeID names the node in leases and journal messages. Default: a random UUID.

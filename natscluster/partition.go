@@ -188,14 +188,15 @@ func snapshotName(partition string, journal uint64) string {
 // returns the lease's revision once this node has taken over, or an error.
 func (p *Partition) follow(ctx context.Context) (uint64, error) {
 	c := p.n.cfg
-	poll := c.LeaseTTL / 10
 	cons, err := p.readFrom(ctx, p.jstream, func() uint64 { return p.applied })
 	if err != nil {
 		return 0, err
 	}
+	poll := max(c.LeaseTTL/10, 100*time.Millisecond)
 	next := time.Now()
 	for ctx.Err() == nil {
-		batch, err := cons.Fetch(512, jetstream.FetchMaxWait(max(poll, 100*time.Millisecond)))
+		// A fetch hands each message over as it arrives, and ends at the next lease attempt.
+		batch, err := cons.Fetch(512, jetstream.FetchMaxWait(poll))
 		if err != nil {
 			return 0, err
 		}

@@ -76,8 +76,12 @@ func (p *Partition) saveSnapshot(ctx context.Context, at, intake uint64, b []byt
 	}
 	p.mu.Lock()
 	p.snapAt = max(p.snapAt, at)
-	p.metrics.Snapshots++
 	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		p.metrics.Snapshots++
+		p.mu.Unlock()
+	}()
 	if prev == 0 {
 		return nil
 	}

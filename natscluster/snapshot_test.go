@@ -15,7 +15,7 @@ func TestSnapshotsTrimTheJournalAndSeedNewNodes(t *testing.T) {
 	s := startServer(t, serverOptions(t.TempDir(), "s0"))
 	a := startNode(t, testConfig(connect(t, s.ClientURL()), "a"))
 	owner(t, "duel", a)
-	mirror := mirrorJournal(t, a.js, "mm", "duel")
+	mirror := mirrorJournal(t, a.js, "mm", "duel", 1)
 	ctx := context.Background()
 	p := a.Partition("duel")
 	for i := range 7 { // one stays waiting
@@ -44,7 +44,7 @@ func TestSnapshotsTrimTheJournalAndSeedNewNodes(t *testing.T) {
 	p.mu.Unlock()
 	a.Close()
 	require.Eventually(t, q.IsOwner, 10*time.Second, 5*time.Millisecond)
-	o := newOracle(t)
+	o := newOracle(t, duelConfig)
 	o.follow(t, a.js, mirror, at)
 	require.NoError(t, o.m.Snapshot(&sb))
 	assert.Equal(t, sa.Bytes(), sb.Bytes())
