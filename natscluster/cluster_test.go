@@ -92,11 +92,10 @@ func TestThreeNodeClusterSurvivesAServerRestart(t *testing.T) {
 	for i := range 3 {
 		cfg := testConfig(connect(t, c.url(i)), fmt.Sprint("n", i))
 		cfg.LeaseTTL = 2 * time.Second
-		cfg.SnapshotEvery = 1000 // the oracle's mirror starts after the nodes: nothing is purged before it
+		cfg.KeepJournal = true // for the oracle
 		nodes = append(nodes, startClusterNode(t, cfg))
 	}
 	own := owner(t, "duel", nodes...)
-	mirror := mirrorJournal(t, own.js, "mm", "duel", 3)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	var subs []*Subscription
@@ -136,7 +135,7 @@ func TestThreeNodeClusterSurvivesAServerRestart(t *testing.T) {
 
 	// The oracle, fed the committed journal, produced the same events.
 	o := newOracle(t, duelConfig)
-	o.follow(t, own.js, mirror, nodes[0].Partition("duel").Metrics().Journal)
+	o.follow(t, own.js, "mm_J_duel", nodes[0].Partition("duel").Metrics().Journal)
 	var want []string
 	for _, e := range o.events {
 		want = append(want, describe(e))

@@ -74,7 +74,7 @@ func runChild(id string) {
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		n, err = Start(ctx, Config{Conn: nc, Partitions: []string{"duel"}, Matchmaker: faultConfig, NodeID: id,
-			LeaseTTL: ttl, TickInterval: 20 * time.Millisecond, SnapshotEvery: 250, Replicas: 3,
+			LeaseTTL: ttl, TickInterval: 20 * time.Millisecond, SnapshotEvery: 100, Replicas: 3, KeepJournal: true,
 			Timeout: time.Second, Logger: log})
 		cancel()
 		if err == nil {
@@ -188,7 +188,6 @@ type faultRun struct {
 	children []*child
 	api      *Node
 	ttl      time.Duration
-	mirror   string
 
 	mu     sync.Mutex
 	acked  []string // tickets whose StartMatchmaking returned a ticket
@@ -245,7 +244,6 @@ func newFaultRun(t *testing.T, seed uint64) *faultRun {
 	cfg := testConfig(connect(t, fr.cluster.url(0)), "api")
 	cfg.Matchmaker, cfg.Follower, cfg.Replicas, cfg.LeaseTTL = faultConfig, true, 3, fr.ttl
 	fr.api = startClusterNode(t, cfg)
-	fr.mirror = mirrorJournal(t, fr.api.js, "mm", "duel", 3)
 	dir := t.TempDir()
 	for i := range 3 {
 		log, err := os.Create(fmt.Sprintf("%s/node%d.log", dir, i))
@@ -304,6 +302,19 @@ func (fr *faultRun) run(faults int) {
 		}
 	}
 
+	// The API node keeps up with the journal.
+	if s, err := fr.api.js.Stream(context.Background(), "mm_J_duel"); err == nil {
+		if info, err := s.Info(context.Background()); err == nil {
+			deadline := time.Now().Add(10 * time.Second)
+			for p.Metrics().Journal < info.State.LastSeq && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			if p.Metrics().Journal < info.State.LastSeq {
+				fr.diagnose()
+				t.Fatalf("the API node is at journal message %d of %d", p.Metrics().Journal, info.State.LastSeq)
+			}
+		}
+	}
 	// Every acknowledged ticket ends (a ticket without a partner times out after 3 s).
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -316,7 +327,7 @@ func (fr *faultRun) run(faults int) {
 	// Wait for the events of the last journal message the API node applied.
 	at := p.Metrics().Journal
 	o := newOracle(t, faultConfig)
-	o.follow(t, fr.api.js, fr.mirror, at)
+	o.follow(t, fr.api.js, "mm_J_duel", at)
 	fr.check(o, sub)
 }
 

@@ -100,8 +100,10 @@ func connect(t testing.TB, url string) *nats.Conn {
 func testConfig(nc *nats.Conn, id string) Config {
 	return Config{Conn: nc, Partitions: []string{"duel"}, Matchmaker: duelConfig, NodeID: id,
 		LeaseTTL: time.Second, TickInterval: 20 * time.Millisecond, SnapshotEvery: 50, Timeout: 2 * time.Second,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		Logger: quiet}
 }
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 func startNode(t testing.TB, cfg Config) *Node {
 	t.Helper()
@@ -139,11 +141,11 @@ func solo(id string) mm.StartMatchmakingInput {
 
 // mirrorJournal keeps every message of a partition's journal in a mirror stream, which purges
 // of the journal do not reach, for the oracle. Create it before the journal has been purged.
-func mirrorJournal(t testing.TB, js jetstream.JetStream, prefix, part string, replicas int) string {
+func mirrorJournal(t testing.TB, js jetstream.JetStream, prefix, part string) string {
 	t.Helper()
 	name := "ORACLE_" + part
 	_, err := js.CreateOrUpdateStream(context.Background(), jetstream.StreamConfig{Name: name,
-		Mirror: &jetstream.StreamSource{Name: prefix + "_J_" + part}, Storage: jetstream.FileStorage, Replicas: replicas})
+		Mirror: &jetstream.StreamSource{Name: prefix + "_J_" + part}, Storage: jetstream.FileStorage})
 	require.NoError(t, err)
 	return name
 }
@@ -169,22 +171,32 @@ func newOracle(t testing.TB, config func(string) (mm.Config, []mm.Option)) *orac
 	return &oracle{m: m, sub: sub}
 }
 
-// follow applies the mirror's messages up to journal message upTo.
-func (o *oracle) follow(t testing.TB, js jetstream.JetStream, mirror string, upTo uint64) {
+// follow applies the messages of a journal that was never purged (or its mirror) up to
+// journal message upTo.
+func (o *oracle) follow(t testing.TB, js jetstream.JetStream, stream string, upTo uint64) {
 	t.Helper()
 	ctx := context.Background()
-	cons, err := js.OrderedConsumer(ctx, mirror, jetstream.OrderedConsumerConfig{
-		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: o.at + 1})
-	require.NoError(t, err)
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
+	var cons jetstream.Consumer
 	for o.at < upTo {
-		require.True(t, time.Now().Before(deadline), "the mirror stops at %d of %d", o.at, upTo)
+		require.True(t, time.Now().Before(deadline), "the journal stops at %d of %d", o.at, upTo)
+		var err error
+		if cons == nil { // (again) after a NATS server restart
+			if cons, err = js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{
+				DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: o.at + 1}); err != nil {
+				time.Sleep(100 * time.Millisecond)
+				continue
+			}
+		}
 		batch, err := cons.Fetch(256, jetstream.FetchMaxWait(200*time.Millisecond))
-		require.NoError(t, err)
+		if err != nil {
+			cons = nil
+			continue
+		}
 		for msg := range batch.Messages() {
 			meta, err := msg.Metadata()
 			require.NoError(t, err)
-			require.Equal(t, o.at+1, meta.Sequence.Stream, "the mirror has every message")
+			require.Equal(t, o.at+1, meta.Sequence.Stream, "the journal has every message")
 			o.at = meta.Sequence.Stream
 			if msg.Headers().Get(hdrKind) == kindTick {
 				entries, _, err := decodeTick(msg.Data())

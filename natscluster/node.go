@@ -63,6 +63,9 @@ type Config struct {
 	Timeout time.Duration
 	// Logger receives the node's warnings. Default: slog.Default().
 	Logger *slog.Logger
+	// KeepJournal keeps the whole journal and intake (for an audit, or a consumer that reads
+	// the committed history); by default both are purged below the previous snapshot.
+	KeepJournal bool
 	// Follower makes a node that never owns a partition: it follows the journals and takes
 	// requests, reads and subscriptions (an API node in front of the owners).
 	Follower bool

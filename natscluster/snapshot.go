@@ -90,6 +90,9 @@ func (p *Partition) saveSnapshot(ctx context.Context, at, intake uint64, b []byt
 	}
 	// The snapshot before prev is no longer needed: prev and the journal after it remain.
 	p.deleteOlderSnapshots(ctx, prev)
+	if n.cfg.KeepJournal {
+		return nil
+	}
 	if s, err := n.js.Stream(ctx, p.jstream); err == nil {
 		_ = s.Purge(ctx, jetstream.WithPurgeSequence(prev+1))
 	}

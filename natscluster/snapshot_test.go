@@ -15,7 +15,7 @@ func TestSnapshotsTrimTheJournalAndSeedNewNodes(t *testing.T) {
 	s := startServer(t, serverOptions(t.TempDir(), "s0"))
 	a := startNode(t, testConfig(connect(t, s.ClientURL()), "a"))
 	owner(t, "duel", a)
-	mirror := mirrorJournal(t, a.js, "mm", "duel", 1)
+	mirror := mirrorJournal(t, a.js, "mm", "duel")
 	ctx := context.Background()
 	p := a.Partition("duel")
 	for i := range 7 { // one stays waiting
