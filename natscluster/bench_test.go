@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
 	"sort"
 	"strconv"
 	"sync/atomic"
@@ -19,7 +20,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// BenchmarkIntake measures acknowledged StartMatchmaking requests per second with 64 callers:
+// callers is how many goroutines make requests at once in BenchmarkIntake.
+const callers = 128
+
+// BenchmarkIntake measures acknowledged StartMatchmaking requests per second with 128 callers:
 // on one Matchmaker in the process, and through a partition's intake, owner and journal on an
 // embedded NATS server that syncs every write (each request acknowledged after its tick's
 // journal message committed).
@@ -32,7 +36,7 @@ func BenchmarkIntake(b *testing.B) {
 		stop := make(chan struct{})
 		go tickEvery(m, 20*time.Millisecond, stop) // matches leave the pool, as on the owner
 		defer close(stop)
-		b.SetParallelism(64)
+		b.SetParallelism(callers / runtime.GOMAXPROCS(0))
 		b.ResetTimer()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
@@ -43,25 +47,31 @@ func BenchmarkIntake(b *testing.B) {
 		})
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 	})
-	b.Run("journal=nats", func(b *testing.B) {
-		s := startServer(b, serverOptions(b.TempDir(), "s0"))
-		cfg := testConfig(connect(b, s.ClientURL()), "a")
-		cfg.SnapshotEvery = 1 << 20
-		n := startNode(b, cfg)
-		owner(b, "duel", n)
-		p := n.Partition("duel")
-		ctx := context.Background()
-		b.SetParallelism(64)
-		b.ResetTimer()
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				if _, err := p.StartMatchmaking(ctx, solo(strconv.FormatInt(id.Add(1), 10))); err != nil {
-					b.Error(err)
+	for _, sync := range []string{"always", "default"} {
+		// sync=always: the server fsyncs every write (sync_interval: always); default: every
+		// 2 minutes, relying on replication, as JetStream does unless told otherwise.
+		b.Run("journal=nats-sync-"+sync, func(b *testing.B) {
+			opts := serverOptions(b.TempDir(), "s0")
+			opts.SyncAlways = sync == "always"
+			s := startServer(b, opts)
+			cfg := testConfig(connect(b, s.ClientURL()), "a")
+			cfg.SnapshotEvery = 1 << 20
+			n := startNode(b, cfg)
+			owner(b, "duel", n)
+			p := n.Partition("duel")
+			ctx := context.Background()
+			b.SetParallelism(callers / runtime.GOMAXPROCS(0))
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := p.StartMatchmaking(ctx, solo(strconv.FormatInt(id.Add(1), 10))); err != nil {
+						b.Error(err)
+					}
 				}
-			}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 		})
-		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
-	})
+	}
 }
 
 func tickEvery(m *mm.Matchmaker, d time.Duration, stop chan struct{}) {
@@ -91,11 +101,13 @@ const apartRules = `{
 // entries published as one message, fenced, on a server that syncs every write). The
 // difference is the commit's cost per tick.
 func BenchmarkTick(b *testing.B) {
-	for _, journal := range []string{"none", "nats"} {
+	for _, journal := range []string{"none", "nats-sync-always", "nats-sync-default"} {
 		b.Run("journal="+journal, func(b *testing.B) {
 			var opts []mm.Option
-			if journal == "nats" {
-				s := startServer(b, serverOptions(b.TempDir(), "s0"))
+			if journal != "none" {
+				so := serverOptions(b.TempDir(), "s0")
+				so.SyncAlways = journal == "nats-sync-always"
+				s := startServer(b, so)
 				n := startNode(b, Config{Conn: connect(b, s.ClientURL()), Partitions: []string{"bench"},
 					Matchmaker: duelConfig, Follower: true, Logger: quiet})
 				j := n.Partition("bench").journal
