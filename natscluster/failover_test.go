@@ -89,3 +89,22 @@ func TestJournalFencing(t *testing.T) {
 	assert.ErrorIs(t, stale.Sync(), ErrFenced)
 	assert.ErrorIs(t, stale.Append([]byte("entry")), errNotOwner)
 }
+
+func TestCloseEndsPendingRequestsAndWaits(t *testing.T) {
+	s := startServer(t, serverOptions(t.TempDir(), "s0"))
+	cfg := testConfig(connect(t, s.ClientURL()), "api")
+	cfg.Follower = true // nobody owns the partition: requests wait
+	n := startNode(t, cfg)
+	p := n.Partition("duel")
+	done := make(chan error, 1)
+	go func() {
+		_, err := p.StartMatchmaking(context.Background(), solo("x"))
+		done <- err
+	}()
+	require.Eventually(t, func() bool { p.mu.Lock(); defer p.mu.Unlock(); return len(p.pending) == 1 },
+		10*time.Second, time.Millisecond)
+	require.NoError(t, n.Close())
+	assert.ErrorIs(t, <-done, mm.ErrClosed)
+	_, err := p.Subscribe(context.Background())
+	assert.ErrorIs(t, err, mm.ErrClosed)
+}

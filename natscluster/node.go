@@ -51,7 +51,8 @@ type Config struct {
 	// MaxBatch bounds the requests applied in one tick. Default: 1,024.
 	MaxBatch int
 	// MaxBatchBytes bounds the intake bytes applied in one tick, so a tick's journal message
-	// stays below the server's max_payload. Default: a quarter of the connection's max payload.
+	// stays below the server's max_payload. Default: a quarter of the max payload the server
+	// announces (256 KiB with NATS's default 1 MiB; 256 KiB while not connected).
 	MaxBatchBytes int
 	// DedupWindow is how long the intake stream remembers request IDs (ticket IDs for
 	// StartMatchmaking and StartMatchBackfill). Default: 10 minutes.
@@ -113,7 +114,6 @@ func (c *Config) setDefaults() error {
 	defInt(&c.SnapshotEvery, 600)
 	defInt(&c.Replicas, 1)
 	defInt(&c.MaxBatch, 1024)
-	defInt(&c.MaxBatchBytes, int(max(c.Conn.MaxPayload()/4, 1024)))
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -209,3 +209,14 @@ func (n *Node) Close() error {
 }
 
 func (n *Node) logger() *slog.Logger { return n.cfg.Logger }
+
+// batchBytes is MaxBatchBytes, or its default from the server's max payload.
+func (n *Node) batchBytes() int {
+	if n.cfg.MaxBatchBytes > 0 {
+		return n.cfg.MaxBatchBytes
+	}
+	if mp := n.cfg.Conn.MaxPayload(); mp > 0 {
+		return int(mp / 4)
+	}
+	return 256 << 10
+}

@@ -49,16 +49,15 @@ type Partition struct {
 	closed    bool
 	forwarded uint64 // the Seq of the last event handed to subscribers
 	subs      map[*Subscription]struct{}
-	waiters   map[string][]chan struct{}    // ticket → Wait calls
-	pending   map[uint64][]chan reply       // intake sequence → requests awaiting their result
-	recent    map[uint64]result             // results of recent intake messages
-	order     []uint64                      // recent's keys, oldest first
-	evRing    []committedEvents             // the events of the last journal messages
-	snapAt    uint64                        // the journal message of the newest snapshot this node knows
-	snapping  bool                          // a snapshot upload is under way
-	metrics   Metrics                       // guarded by mu
-	fetched   []jetstream.Msg               // intake read but not yet applied (owner only)
-	onCommit  func(seq uint64, kind string) // test hook, called under mu
+	waiters   map[string][]chan struct{} // ticket → Wait calls
+	pending   map[uint64][]chan reply    // intake sequence → requests awaiting their result
+	recent    map[uint64]result          // results of recent intake messages
+	order     []uint64                   // recent's keys, oldest first
+	evRing    []committedEvents          // the events of the last journal messages
+	snapAt    uint64                     // the journal message of the newest snapshot this node knows
+	snapping  bool                       // a snapshot upload is under way
+	metrics   Metrics                    // guarded by mu
+	fetched   []jetstream.Msg            // intake read but not yet applied (owner only)
 }
 
 // committedEvents are the events of one journal message.
@@ -269,9 +268,6 @@ func (p *Partition) applyMessage(msg jetstream.Msg) error {
 	p.intake = max(p.intake, headerUint(msg.Headers(), hdrIntake))
 	p.metrics.Followed++
 	p.dispatchLocked(results)
-	if p.onCommit != nil {
-		p.onCommit(seq, kind)
-	}
 	return nil
 }
 
@@ -297,9 +293,6 @@ func (p *Partition) takeover(ctx context.Context) error {
 	p.applied, p.owner = ack.Sequence, true
 	p.journal.own(ack.Sequence)
 	p.metrics.Takeovers++
-	if p.onCommit != nil {
-		p.onCommit(ack.Sequence, kindTakeover)
-	}
 	return nil
 }
 
@@ -378,7 +371,7 @@ func (p *Partition) tick() ([]mm.Event, uint64, error) {
 	size, n := 0, 0
 	intake := p.intake
 	for _, msg := range p.fetched {
-		if n > 0 && size+len(msg.Data()) > p.n.cfg.MaxBatchBytes {
+		if n > 0 && size+len(msg.Data()) > p.n.batchBytes() {
 			break
 		}
 		meta, err := msg.Metadata()
@@ -405,9 +398,6 @@ func (p *Partition) tick() ([]mm.Event, uint64, error) {
 	p.metrics.Ticks++
 	p.metrics.Requests += uint64(len(results))
 	events := p.dispatchLocked(results)
-	if p.onCommit != nil {
-		p.onCommit(seq, kindTick)
-	}
 	return events, seq, nil
 }
 
@@ -505,6 +495,13 @@ func (p *Partition) close() {
 			close(w)
 		}
 		delete(p.waiters, id)
+	}
+	closed := reply{res: result{Err: &wireError{Code: codeClosed, Message: mm.ErrClosed.Error()}}}
+	for seq, cs := range p.pending {
+		for _, c := range cs {
+			c <- closed
+		}
+		delete(p.pending, seq)
 	}
 	if p.m != nil {
 		_ = p.m.Shutdown(nil)
