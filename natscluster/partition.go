@@ -335,7 +335,7 @@ func (p *Partition) own(ctx context.Context, rev uint64) (err error) {
 		if err != nil {
 			return err
 		}
-		p.publishEvents(ctx, journal, events)
+		p.publishEvents(context.Background(), journal, events) // committed: publish even when closing
 		p.maybeSnapshot(ctx)
 	}
 }
