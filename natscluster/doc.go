@@ -102,6 +102,25 @@
 //     the retry returns the first request's result; after it, the owner refuses the duplicate
 //     ticket ID while the ticket is retained.
 //
+// # Costs
+//
+// Measured against the single-process Matchmaker in the same run (BenchmarkTick,
+// BenchmarkIntake; one embedded server on 2 shared cores): a tick's commit (one fenced
+// publish) adds 0.78 ms when the server syncs every write and 0.095 ms with JetStream's default
+// sync; 128 concurrent callers get about 480 acknowledged requests/s through NATS with the
+// server syncing every write (each request is one synced write to the intake stream: that is
+// the bound), 5.5k/s with the default sync, and 96k/s from a Matchmaker in the process. A
+// request waits for the owner's next tick: its latency is about one TickInterval plus two
+// round trips.
+//
+// # Not covered
+//
+// A Placer (FlexMatchMode WithQueue) is called only on the node that formed the match; after a
+// failover, the new owner does not place again the matches its predecessor left pending.
+// RemovePlayers, AddPlayers,
+// EndGameSession, CompletePlacement and FailPlacement are not routed yet. There is no
+// transaction across partitions.
+//
 // # Bounds
 //
 //   - Requests per tick: MaxBatch (1,024) and MaxBatchBytes (a quarter of the server's
