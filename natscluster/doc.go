@@ -100,7 +100,8 @@
 //   - A request whose call returned an error (a timeout, say) may still be applied later: its
 //     message was stored. Retry StartMatchmaking with the same ticket ID: within DedupWindow
 //     the retry returns the first request's result; after it, the owner refuses the duplicate
-//     ticket ID while the ticket is retained.
+//     ticket ID while the ticket is retained. (So a ticket ID is not reused within
+//     DedupWindow: a second StartMatchmaking with it returns the first one's ticket.)
 //
 // # Costs
 //
