@@ -185,8 +185,9 @@ func TestFailoverTime(t *testing.T) {
 			t.Logf("lease TTL %v, %d failovers: p50 %v, p99 %v, min %v, max %v", ttl, runs,
 				p(0.5).Round(time.Millisecond), p(0.99).Round(time.Millisecond),
 				took[0].Round(time.Millisecond), took[len(took)-1].Round(time.Millisecond))
-			limit := ttl + max(ttl/10, 100*time.Millisecond) + 500*time.Millisecond
-			require.Less(t, took[len(took)-1], limit, "failover beyond LeaseTTL + poll + slack")
+			// The documented bound, with a second of slack for a shared CI machine.
+			limit := ttl + 250*time.Millisecond + max(ttl/10, 100*time.Millisecond) + time.Second
+			require.Less(t, took[len(took)-1], limit, "failover beyond LeaseTTL + expiry pass + poll + slack")
 		})
 	}
 }
