@@ -193,6 +193,7 @@ func (p *Partition) follow(ctx context.Context) (uint64, error) {
 	}
 	poll := max(c.LeaseTTL/10, 100*time.Millisecond)
 	next := time.Now()
+	var watch stallWatch
 	for ctx.Err() == nil {
 		// A fetch hands each message over as it arrives, and ends at the next lease attempt.
 		batch, err := cons.Fetch(512, jetstream.FetchMaxWait(poll))
@@ -206,6 +207,12 @@ func (p *Partition) follow(ctx context.Context) (uint64, error) {
 		}
 		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, context.DeadlineExceeded) {
 			return 0, err
+		}
+		p.mu.Lock()
+		at := p.applied
+		p.mu.Unlock()
+		if p.stalled(ctx, p.jstream, &watch, at) {
+			return 0, errors.New("natscluster: the journal reader stalled; reading again")
 		}
 		if c.Follower || time.Now().Before(next) {
 			continue
@@ -316,6 +323,7 @@ func (p *Partition) own(ctx context.Context, rev uint64) (err error) {
 	ticker := time.NewTicker(c.TickInterval)
 	defer ticker.Stop()
 	renewed := time.Now()
+	var watch stallWatch
 	for {
 		select {
 		case <-ctx.Done():
@@ -331,6 +339,14 @@ func (p *Partition) own(ctx context.Context, rev uint64) (err error) {
 		if err := p.readIntake(cons); err != nil {
 			return err
 		}
+		if p.stalled(ctx, p.istream, &watch, p.intakeRead()) {
+			// The intake consumer lost its place (a server restarted) and says nothing: read
+			// again from the last request applied.
+			if cons, err = p.readFrom(ctx, p.istream, func() uint64 { p.fetched = nil; return p.intake }); err != nil {
+				return err
+			}
+			p.n.logger().Warn("natscluster: intake reader restarted", "partition", p.name)
+		}
 		events, journal, err := p.tick()
 		if err != nil {
 			return err
@@ -338,6 +354,43 @@ func (p *Partition) own(ctx context.Context, rev uint64) (err error) {
 		p.publishEvents(context.Background(), journal, events) // committed: publish even when closing
 		p.maybeSnapshot(ctx)
 	}
+}
+
+// intakeRead is the sequence of the last intake message read: fetched, or applied.
+func (p *Partition) intakeRead() uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n := len(p.fetched); n > 0 {
+		if meta, err := p.fetched[n-1].Metadata(); err == nil {
+			return meta.Sequence.Stream
+		}
+	}
+	return p.intake
+}
+
+// stallWatch remembers a reader's position at its last check.
+type stallWatch struct {
+	next time.Time
+	pos  uint64
+}
+
+// stalled reports, at most once a second, whether a reader at pos is behind the stream and has
+// not moved since the last check: an ordered consumer whose server restarted may wait for
+// messages that never come, without an error.
+func (p *Partition) stalled(ctx context.Context, stream string, w *stallWatch, pos uint64) bool {
+	if time.Now().Before(w.next) {
+		return false
+	}
+	w.next = time.Now().Add(time.Second)
+	ctx, cancel := context.WithTimeout(ctx, p.n.cfg.Timeout)
+	defer cancel()
+	s, err := p.n.js.Stream(ctx, stream)
+	if err != nil {
+		return false
+	}
+	stuck := s.CachedInfo().State.LastSeq > pos && pos == w.pos
+	w.pos = pos
+	return stuck
 }
 
 // readIntake fetches what arrived on the intake stream, up to MaxBatch held.
