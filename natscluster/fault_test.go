@@ -1,0 +1,518 @@
+package natscluster
+
+// This file holds the fault tests: matchmaker nodes run as child processes (this test binary,
+// re-executed) against a 3-server NATS cluster, while the test kills the owner (SIGKILL) at
+// random points, pauses it past its lease (SIGSTOP), cuts its connection, and restarts NATS
+// servers, under a steady load of requests from an API node in the test process. Then it
+// checks what was committed against what was acknowledged, with an oracle: one single-process
+// Matchmaker fed the committed journal.
+//
+// CI runs MM_FAULT_RUNS=1 (one run of 20 faults). The long run:
+//
+//	MM_FAULT_RUNS=100 go test -run TestFaults -timeout 3h ./natscluster/
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"runtime"
+	"slices"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	mm "github.com/seed-04d22514/matchmaker"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Child process settings, in its environment.
+const (
+	envChild = "MM_CHILD_NODE" // the node's ID; set, the test binary runs a node
+	envURL   = "MM_CHILD_URL"
+	envTTL   = "MM_CHILD_TTL"
+)
+
+func TestMain(m *testing.M) {
+	if id := os.Getenv(envChild); id != "" {
+		runChild(id)
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// faultConfig is the Matchmaker of the fault tests: tickets that find no partner time out
+// within seconds, so every acknowledged ticket ends.
+func faultConfig(part string) (mm.Config, []mm.Option) {
+	cfg, opts := duelConfig(part)
+	cfg.RequestTimeout = 3 * time.Second
+	return cfg, opts
+}
+
+// runChild runs a node until SIGTERM.
+func runChild(id string) {
+	ttl, _ := time.ParseDuration(os.Getenv(envTTL))
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	nc, err := nats.Connect(os.Getenv(envURL), nats.MaxReconnects(-1), nats.ReconnectWait(20*time.Millisecond),
+		nats.Timeout(time.Second), nats.RetryOnFailedConnect(true))
+	if err != nil {
+		log.Error("connect", "err", err)
+		os.Exit(2)
+	}
+	var n *Node
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		n, err = Start(ctx, Config{Conn: nc, Partitions: []string{"duel"}, Matchmaker: faultConfig, NodeID: id,
+			LeaseTTL: ttl, TickInterval: 20 * time.Millisecond, SnapshotEvery: 100, Replicas: 3, KeepJournal: true,
+			Timeout: time.Second, Logger: log})
+		cancel()
+		if err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	<-sig
+	n.Close()
+	nc.Close()
+}
+
+// proxy forwards a child's connection to the cluster, and can cut it.
+type proxy struct {
+	l        net.Listener
+	upstream []string
+	mu       sync.Mutex
+	conns    []net.Conn
+	until    time.Time // refuse connections until then
+}
+
+func newProxy(t testing.TB, upstream []string) *proxy {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	p := &proxy{l: l, upstream: upstream}
+	go p.serve()
+	t.Cleanup(func() { l.Close(); p.cut(0) })
+	return p
+}
+
+func (p *proxy) url() string { return "nats://" + p.l.Addr().String() }
+
+func (p *proxy) serve() {
+	for {
+		c, err := p.l.Accept()
+		if err != nil {
+			return
+		}
+		p.mu.Lock()
+		refuse := time.Now().Before(p.until)
+		p.mu.Unlock()
+		if refuse {
+			c.Close()
+			continue
+		}
+		go p.forward(c)
+	}
+}
+
+func (p *proxy) forward(c net.Conn) {
+	var up net.Conn
+	for _, i := range rand.Perm(len(p.upstream)) {
+		var err error
+		if up, err = net.DialTimeout("tcp", p.upstream[i], time.Second); err == nil {
+			break
+		}
+	}
+	if up == nil {
+		c.Close()
+		return
+	}
+	p.mu.Lock()
+	p.conns = append(p.conns, c, up)
+	p.mu.Unlock()
+	go func() { io.Copy(up, c); up.Close() }()
+	io.Copy(c, up)
+	c.Close()
+}
+
+// cut closes the connections through the proxy and refuses new ones for d.
+func (p *proxy) cut(d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.until = time.Now().Add(d)
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+// child is a node in a child process.
+type child struct {
+	id    string
+	proxy *proxy
+	cmd   *exec.Cmd
+	log   *os.File
+}
+
+func (c *child) start(t testing.TB, ttl time.Duration) {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), envChild+"="+c.id, envURL+"="+c.proxy.url(), envTTL+"="+ttl.String())
+	cmd.Stdout, cmd.Stderr = c.log, c.log
+	require.NoError(t, cmd.Start())
+	c.cmd = cmd
+}
+
+func (c *child) signal(s syscall.Signal) { _ = c.cmd.Process.Signal(s) }
+
+func (c *child) kill() {
+	c.signal(syscall.SIGKILL)
+	_ = c.cmd.Wait()
+}
+
+// faultRun is one run: a cluster, three child nodes, an API node, a load and faults.
+type faultRun struct {
+	t        *testing.T
+	rng      *rand.Rand
+	cluster  *testCluster
+	children []*child
+	api      *Node
+	ttl      time.Duration
+
+	mu     sync.Mutex
+	acked  []string // tickets whose StartMatchmaking returned a ticket
+	errors int      // requests that returned an error (not acknowledged)
+	why    map[string]int
+	faults map[string]int
+}
+
+func TestFaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fault test: child processes and a NATS cluster")
+	}
+	runs, _ := strconv.Atoi(os.Getenv("MM_FAULT_RUNS"))
+	runs = max(runs, 1)
+	faults, _ := strconv.Atoi(os.Getenv("MM_FAULT_COUNT"))
+	if faults <= 0 {
+		faults = 20
+	}
+	total := map[string]int{}
+	acked, tickets := 0, 0
+	for r := range runs {
+		seed := uint64(time.Now().UnixNano())
+		if s, err := strconv.ParseUint(os.Getenv("MM_FAULT_SEED"), 10, 64); err == nil {
+			seed = s + uint64(r)
+		}
+		ok := t.Run(fmt.Sprint("run", r), func(t *testing.T) {
+			t.Logf("seed %d", seed)
+			fr := newFaultRun(t, seed)
+			fr.run(faults)
+			for k, v := range fr.faults {
+				total[k] += v
+			}
+			acked += len(fr.acked)
+			tickets += len(fr.acked) + fr.errors
+		})
+		if !ok {
+			break
+		}
+	}
+	if t.Failed() {
+		return
+	}
+	t.Logf("%d runs × %d faults %v; %d tickets acknowledged of %d requested; 0 lost, 0 players matched twice, "+
+		"one terminal event each, 0 sessions overfilled, oracle agrees", runs, faults, total, acked, tickets)
+}
+
+func newFaultRun(t *testing.T, seed uint64) *faultRun {
+	fr := &faultRun{t: t, rng: rand.New(rand.NewPCG(seed, seed)), cluster: startCluster(t), ttl: time.Second,
+		faults: map[string]int{}, why: map[string]int{}}
+	var upstream []string
+	for _, o := range fr.cluster.opts {
+		upstream = append(upstream, fmt.Sprintf("127.0.0.1:%d", o.Port))
+	}
+	cfg := testConfig(connect(t, fr.cluster.url(0)), "api")
+	cfg.Matchmaker, cfg.Follower, cfg.Replicas, cfg.LeaseTTL = faultConfig, true, 3, fr.ttl
+	fr.api = startClusterNode(t, cfg)
+	dir := t.TempDir()
+	for i := range 3 {
+		log, err := os.Create(fmt.Sprintf("%s/node%d.log", dir, i))
+		require.NoError(t, err)
+		c := &child{id: fmt.Sprint("node", i), proxy: newProxy(t, upstream), log: log}
+		c.start(t, fr.ttl)
+		fr.children = append(fr.children, c)
+		t.Cleanup(func() {
+			c.signal(syscall.SIGCONT)
+			c.kill()
+			log.Close()
+			if t.Failed() {
+				b, _ := os.ReadFile(log.Name())
+				t.Logf("%s:\n%s", c.id, b)
+			}
+		})
+	}
+	return fr
+}
+
+// owner returns the child that holds the lease, or nil.
+func (fr *faultRun) owner() *child {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	e, err := fr.api.lease.Get(ctx, "duel")
+	if err != nil {
+		return nil
+	}
+	for _, c := range fr.children {
+		if c.id == string(e.Value()) {
+			return c
+		}
+	}
+	return nil
+}
+
+func (fr *faultRun) run(faults int) {
+	t := fr.t
+	p := fr.api.Partition("duel")
+	sub, err := p.Subscribe(context.Background())
+	require.NoError(t, err)
+	loadCtx, stopLoad := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() { fr.load(loadCtx, w) })
+	}
+	for range faults {
+		time.Sleep(time.Duration(100+fr.rng.IntN(500)) * time.Millisecond)
+		fr.fault()
+	}
+	stopLoad()
+	wg.Wait()
+	for _, c := range fr.children { // every node alive again
+		if c.cmd.ProcessState != nil {
+			c.start(t, fr.ttl)
+		}
+	}
+
+	// The API node keeps up with the journal.
+	if s, err := fr.api.js.Stream(context.Background(), "mm_J_duel"); err == nil {
+		if info, err := s.Info(context.Background()); err == nil {
+			deadline := time.Now().Add(10 * time.Second)
+			for p.Metrics().Journal < info.State.LastSeq && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			if p.Metrics().Journal < info.State.LastSeq {
+				fr.diagnose()
+				t.Fatalf("the API node is at journal message %d of %d", p.Metrics().Journal, info.State.LastSeq)
+			}
+		}
+	}
+	// Every acknowledged ticket ends (a ticket without a partner times out after 3 s).
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for _, id := range fr.acked {
+		if _, err := p.Wait(ctx, id); err != nil {
+			fr.diagnose()
+			require.NoError(t, err, "ticket %s", id)
+		}
+	}
+	// Wait for the events of the last journal message the API node applied.
+	at := p.Metrics().Journal
+	o := newOracle(t, faultConfig)
+	o.follow(t, fr.api.js, "mm_J_duel", at)
+	fr.check(o, sub)
+}
+
+// diagnose logs where the partition stands, for a run that stalls.
+func (fr *faultRun) diagnose() {
+	t := fr.t
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	e, err := fr.api.lease.Get(ctx, "duel")
+	if err == nil {
+		t.Logf("lease: %s rev %d at %v", e.Value(), e.Revision(), e.Created())
+	} else {
+		t.Logf("lease: %v", err)
+	}
+	t.Logf("api node: %+v", fr.api.Partition("duel").Metrics())
+	if s, err := fr.api.js.Stream(ctx, "mm_J_duel"); err == nil {
+		info, err := s.Info(ctx)
+		if err == nil {
+			t.Logf("journal: %+v cluster %+v", info.State, info.Cluster)
+		}
+	} else {
+		t.Logf("journal: %v", err)
+	}
+	buf := make([]byte, 1<<20)
+	t.Logf("goroutines:\n%s", buf[:runtime.Stack(buf, true)])
+	for _, c := range fr.children {
+		c.signal(syscall.SIGQUIT)
+	}
+	time.Sleep(500 * time.Millisecond)
+}
+
+// load submits tickets, and sometimes stops one, until ctx ends.
+func (fr *faultRun) load(ctx context.Context, w int) {
+	p := fr.api.Partition("duel")
+	rng := rand.New(rand.NewPCG(uint64(w), 7))
+	for i := 0; ctx.Err() == nil; i++ {
+		id := fmt.Sprintf("w%d-%d", w, i)
+		rctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		tk, err := p.StartMatchmaking(rctx, solo(id))
+		if err == nil && rng.IntN(10) == 0 {
+			_ = p.StopMatchmaking(rctx, id)
+		}
+		cancel()
+		fr.mu.Lock()
+		if err == nil {
+			assert.Equal(fr.t, id, tk.TicketID)
+			fr.acked = append(fr.acked, id)
+		} else {
+			fr.errors++
+			fr.why[err.Error()]++
+		}
+		fr.mu.Unlock()
+	}
+}
+
+// fault injects one fault at random.
+func (fr *faultRun) fault() {
+	own := fr.owner()
+	if own == nil || own.cmd.ProcessState != nil {
+		own = fr.children[fr.rng.IntN(len(fr.children))]
+	}
+	kind := []string{"kill", "kill", "stop", "cut", "restart-nats", "kill-standby"}[fr.rng.IntN(6)]
+	fr.faults[kind]++
+	switch kind {
+	case "kill":
+		if own.cmd.ProcessState == nil {
+			own.kill()
+		}
+		time.Sleep(time.Duration(fr.rng.IntN(300)) * time.Millisecond)
+		own.start(fr.t, fr.ttl)
+	case "kill-standby":
+		c := fr.children[fr.rng.IntN(len(fr.children))]
+		if c != own && c.cmd.ProcessState == nil {
+			c.kill()
+			c.start(fr.t, fr.ttl)
+		}
+	case "stop": // past its lease: a standby takes over, and the paused owner is fenced when it wakes
+		own.signal(syscall.SIGSTOP)
+		time.Sleep(fr.ttl * 3 / 2)
+		own.signal(syscall.SIGCONT)
+	case "cut":
+		own.proxy.cut(fr.ttl * 3 / 2)
+	case "restart-nats":
+		fr.cluster.restart(fr.t, fr.rng.IntN(3))
+	}
+}
+
+var terminalEvents = []string{"MatchmakingSucceeded", "MatchmakingTimedOut", "MatchmakingCancelled", "MatchmakingFailed"}
+
+// check compares the committed history (the oracle's) with what was acknowledged and with what
+// the API node's subscription and the events stream delivered.
+func (fr *faultRun) check(o *oracle, sub *Subscription) {
+	t := fr.t
+	terminal := map[string]int{}
+	matched := map[string]int{}
+	for _, e := range o.events {
+		if !slices.Contains(terminalEvents, e.EventType()) {
+			continue
+		}
+		for _, id := range e.TicketIDs() {
+			terminal[id]++
+		}
+		if s, ok := e.(*mm.MatchmakingSucceeded); ok {
+			players := 0
+			for _, tk := range s.Tickets {
+				for _, pl := range tk.Players {
+					matched[pl.PlayerID]++
+					players++
+				}
+			}
+			assert.Equal(t, 2, players, "session overfilled or underfilled: %v", e.TicketIDs())
+		}
+	}
+	lost := 0
+	for _, id := range fr.acked {
+		if len(o.m.DescribeMatchmaking(id)) == 0 {
+			lost++
+		}
+		assert.Equal(t, 1, terminal[id], "terminal events of %s", id)
+	}
+	assert.Zero(t, lost, "acknowledged tickets lost")
+	for id, n := range terminal {
+		assert.Equal(t, 1, n, "terminal events of %s", id)
+	}
+	for pl, n := range matched {
+		assert.Equal(t, 1, n, "player %s matched %d times", pl, n)
+	}
+
+	// The API node's subscription saw the oracle's events, in order, once each.
+	var got []string
+	for len(got) < len(o.events) {
+		select {
+		case e, ok := <-sub.C():
+			require.True(t, ok, "subscription ended: %v", sub.Err())
+			got = append(got, describe(e))
+		case <-time.After(10 * time.Second):
+			require.Failf(t, "subscription", "%d of %d events", len(got), len(o.events))
+		}
+	}
+	var want []string
+	for _, e := range o.events {
+		want = append(want, describe(e))
+	}
+	assert.Equal(t, want, got)
+	fr.checkEventsStream(o)
+	t.Logf("%d acknowledged, %d refused or timed out %v, %d journal ticks, longest pause between ticks %v (before message %d), faults %v",
+		len(fr.acked), fr.errors, fr.why, o.ticks, o.gap.Round(time.Millisecond), o.gapAt, fr.faults)
+}
+
+// checkEventsStream checks that the events stream holds each journal message's events once.
+func (fr *faultRun) checkEventsStream(o *oracle) {
+	t := fr.t
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := fr.api.js.Stream(ctx, "mm_E_duel")
+	require.NoError(t, err)
+	info, err := s.Info(ctx)
+	require.NoError(t, err)
+	cons, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
+	require.NoError(t, err)
+	var seqs []uint64
+	var last uint64
+	for read := uint64(0); read < info.State.LastSeq; {
+		batch, err := cons.Fetch(512, jetstream.FetchMaxWait(time.Second))
+		require.NoError(t, err)
+		for msg := range batch.Messages() {
+			meta, err := msg.Metadata()
+			require.NoError(t, err)
+			read = meta.Sequence.Stream
+			j := headerUint(msg.Headers(), hdrJournal)
+			assert.Greater(t, j, last, "events of journal message %d published twice or out of order", j)
+			last = j
+			var envs []json.RawMessage
+			require.NoError(t, json.Unmarshal(msg.Data(), &envs))
+			for range envs {
+				if j <= o.at {
+					seqs = append(seqs, j)
+				}
+			}
+		}
+		require.NoError(t, ctx.Err())
+	}
+	assert.Equal(t, len(o.events), len(seqs), "events on the events stream")
+}
+
+func describe(e mm.Event) string {
+	return fmt.Sprintf("%d %s %v", e.EventHeader().Seq, e.EventType(), e.TicketIDs())
+}

@@ -1,0 +1,198 @@
+package natscluster
+
+// This file holds the intake: the requests a node publishes to a partition's intake stream,
+// how the owner applies them, and the results it records in the journal for the caller's node
+// to return.
+
+import (
+	"encoding/json"
+	"errors"
+	"time"
+
+	mm "github.com/seed-04d22514/matchmaker"
+)
+
+// Request operations, as they appear in an intake message.
+const (
+	opStart         = "start"
+	opStop          = "stop"
+	opAccept        = "accept"
+	opStartBackfill = "backfill"
+	opStopBackfill  = "stopBackfill"
+	opAck           = "ack"
+)
+
+// request is the body of an intake message.
+type request struct {
+	Op       string                      `json:"op"`
+	ID       string                      `json:"id,omitempty"` // stop, stopBackfill, ack
+	Start    *mm.StartMatchmakingInput   `json:"start,omitempty"`
+	Accept   *mm.AcceptMatchInput        `json:"accept,omitempty"`
+	Backfill *mm.StartMatchBackfillInput `json:"backfill,omitempty"`
+}
+
+// result is what the owner's Matchmaker returned for one intake message; the journal message
+// that contains the request carries it, so any node following the journal answers its caller.
+type result struct {
+	Seq    uint64     `json:"seq"` // the intake message's stream sequence
+	Err    *wireError `json:"err,omitempty"`
+	Ticket string     `json:"ticket,omitempty"` // the ticket the request created, for start and backfill
+	Ack    *wireAck   `json:"ack,omitempty"`
+}
+
+// apply runs one intake request on the owner's Matchmaker.
+func apply(m *mm.Matchmaker, seq uint64, body []byte) result {
+	r := result{Seq: seq}
+	var req request
+	if err := json.Unmarshal(body, &req); err != nil {
+		r.Err = &wireError{Code: codeInvalid, Message: "natscluster: unreadable request: " + err.Error()}
+		return r
+	}
+	var err error
+	switch {
+	case req.Op == opStart && req.Start != nil:
+		var t mm.Ticket
+		t, err = m.StartMatchmaking(*req.Start)
+		r.Ticket = t.TicketID
+	case req.Op == opStop:
+		err = m.StopMatchmaking(req.ID)
+	case req.Op == opAccept && req.Accept != nil:
+		err = m.AcceptMatch(*req.Accept)
+	case req.Op == opStartBackfill && req.Backfill != nil:
+		var t mm.Ticket
+		t, err = m.StartMatchBackfill(*req.Backfill)
+		r.Ticket = t.TicketID
+	case req.Op == opStopBackfill:
+		err = m.StopMatchBackfill(req.ID)
+	case req.Op == opAck:
+		var out mm.AcknowledgeBackfillOutput
+		out, err = m.AcknowledgeBackfill(req.ID)
+		if err == nil {
+			r.Ack = toWireAck(out)
+		}
+	default:
+		err = errors.New("natscluster: unknown request " + req.Op)
+	}
+	if err != nil {
+		r.Err = toWireError(err)
+	}
+	return r
+}
+
+// Error codes carried across nodes; each matches the core's sentinel.
+const (
+	codeInvalid  = "invalid_input"
+	codeNotFound = "not_found"
+	codeState    = "invalid_state"
+	codeLimit    = "limit"
+	codeClosed   = "closed"
+	codeOther    = "other"
+)
+
+// wireError is an error returned by the owner's Matchmaker, as a caller on another node sees it.
+type wireError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func toWireError(err error) *wireError {
+	code := codeOther
+	switch {
+	case errors.Is(err, mm.ErrInvalidInput):
+		code = codeInvalid
+	case errors.Is(err, mm.ErrNotFound):
+		code = codeNotFound
+	case errors.Is(err, mm.ErrInvalidState):
+		code = codeState
+	case errors.Is(err, mm.ErrLimit):
+		code = codeLimit
+	case errors.Is(err, mm.ErrClosed):
+		code = codeClosed
+	}
+	return &wireError{Code: code, Message: err.Error()}
+}
+
+// RemoteError is an error the partition's owner returned for a request: its message is the
+// core's, and errors.Is matches the core's sentinel (matchmaker.ErrInvalidInput, ErrNotFound,
+// ErrInvalidState, ErrLimit, ErrClosed) as the error on the owner did. The typed details
+// (*matchmaker.ValidationError's problems, for example) are in the message only.
+type RemoteError struct {
+	// Code names the sentinel: "invalid_input", "not_found", "invalid_state", "limit",
+	// "closed" or "other".
+	Code    string
+	Message string
+}
+
+func (e *RemoteError) Error() string { return e.Message }
+
+// Is reports whether target is the core sentinel that Code names.
+func (e *RemoteError) Is(target error) bool {
+	switch e.Code {
+	case codeInvalid:
+		return target == mm.ErrInvalidInput
+	case codeNotFound:
+		return target == mm.ErrNotFound
+	case codeState:
+		return target == mm.ErrInvalidState
+	case codeLimit:
+		return target == mm.ErrLimit
+	case codeClosed:
+		return target == mm.ErrClosed
+	}
+	return false
+}
+
+func (w *wireError) err() error {
+	if w == nil {
+		return nil
+	}
+	return &RemoteError{Code: w.Code, Message: w.Message}
+}
+
+// wireTicket is a Ticket in the journal (Ticket's own JSON is FlexMatch's, which is written
+// only).
+type wireTicket struct {
+	TicketID, Status, StatusReason, StatusMessage string
+	StartTime, EndTime                            time.Time
+	Players                                       []mm.Player
+	MatchID, GameSessionArn                       string
+	Backfill                                      bool
+	EstimatedWaitTime                             time.Duration
+}
+
+func toWireTicket(t mm.Ticket) wireTicket {
+	return wireTicket{TicketID: t.TicketID, Status: string(t.Status), StatusReason: t.StatusReason,
+		StatusMessage: t.StatusMessage, StartTime: t.StartTime, EndTime: t.EndTime, Players: t.Players,
+		MatchID: t.MatchID, GameSessionArn: t.GameSessionArn, Backfill: t.Backfill, EstimatedWaitTime: t.EstimatedWaitTime}
+}
+
+func (w wireTicket) ticket() mm.Ticket {
+	return mm.Ticket{TicketID: w.TicketID, Status: mm.TicketStatus(w.Status), StatusReason: w.StatusReason,
+		StatusMessage: w.StatusMessage, StartTime: w.StartTime, EndTime: w.EndTime, Players: w.Players,
+		MatchID: w.MatchID, GameSessionArn: w.GameSessionArn, Backfill: w.Backfill, EstimatedWaitTime: w.EstimatedWaitTime}
+}
+
+// wireAck is an AcknowledgeBackfillOutput in the journal.
+type wireAck struct {
+	Status, GameSessionArn string
+	Assigned               []wireTicket
+	Rejected               []string
+	Version                uint64
+}
+
+func toWireAck(o mm.AcknowledgeBackfillOutput) *wireAck {
+	w := &wireAck{Status: string(o.Status), GameSessionArn: o.GameSessionArn, Rejected: o.Rejected, Version: o.Version}
+	for _, t := range o.Assigned {
+		w.Assigned = append(w.Assigned, toWireTicket(t))
+	}
+	return w
+}
+
+func (w *wireAck) output() mm.AcknowledgeBackfillOutput {
+	o := mm.AcknowledgeBackfillOutput{Status: mm.TicketStatus(w.Status), GameSessionArn: w.GameSessionArn,
+		Rejected: w.Rejected, Version: w.Version}
+	for _, t := range w.Assigned {
+		o.Assigned = append(o.Assigned, t.ticket())
+	}
+	return o
+}

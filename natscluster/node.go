@@ -1,0 +1,222 @@
+package natscluster
+
+// This file holds a Node: its configuration, the streams and buckets it shares with the other
+// nodes, and its lifecycle.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	mm "github.com/seed-04d22514/matchmaker"
+)
+
+// Config configures a Node. Conn, Partitions and Matchmaker are required; every other zero
+// field means the default its comment gives. Every node of a cluster must use the same
+// Prefix, Partitions, LeaseTTL and Replicas, and the same rule set for each partition.
+type Config struct {
+	// Conn is the node's connection to NATS (JetStream enabled). The Node does not close it.
+	Conn *nats.Conn
+	// Partitions names the partitions the node runs: a queue, or a queue split by a natural
+	// key such as region. Names are 1 to 64 letters, digits, '-' and '_'.
+	Partitions []string
+	// Matchmaker returns a partition's Matchmaker configuration and options. They must be the
+	// same on every node: the journal records the rule set's fingerprint and refuses another,
+	// but not the timeouts and modes, and a standby with other ones would replay the journal
+	// to other outcomes. WithJournal is added by the Node; do not pass WithClock (the owner
+	// ticks with its own clock, and the journal records each tick's time).
+	Matchmaker func(partition string) (mm.Config, []mm.Option)
+
+	// NodeID names the node in leases and journal messages. Default: a random UUID.
+	NodeID string
+	// Prefix starts the names of the streams, buckets and subjects. Default: "mm".
+	Prefix string
+	// LeaseTTL is how long an owner's lease lasts without renewal; the owner renews it every
+	// LeaseTTL/3 and standbys try to take it every LeaseTTL/10. Default: 5 s.
+	LeaseTTL time.Duration
+	// TickInterval is how often the owner ticks: each tick applies the requests that arrived,
+	// forms matches and commits one journal message. Default: 100 ms.
+	TickInterval time.Duration
+	// SnapshotEvery is the number of journal messages between snapshots. Default: 600.
+	SnapshotEvery int
+	// Replicas is the replication factor of the streams and buckets. Default: 1.
+	Replicas int
+	// MaxBatch bounds the requests applied in one tick. Default: 1,024.
+	MaxBatch int
+	// MaxBatchBytes bounds the intake bytes applied in one tick, so a tick's journal message
+	// stays below the server's max_payload. Default: a quarter of the max payload the server
+	// announces (256 KiB with NATS's default 1 MiB; 256 KiB while not connected).
+	MaxBatchBytes int
+	// DedupWindow is how long the intake stream remembers request IDs (ticket IDs for
+	// StartMatchmaking and StartMatchBackfill). Default: 10 minutes.
+	DedupWindow time.Duration
+	// EventsMaxAge is how long the events stream keeps events. Default: 1 hour.
+	EventsMaxAge time.Duration
+	// Timeout bounds each call to NATS the node makes on its own (journal publish, lease
+	// renewal, snapshot upload). Default: 5 s.
+	Timeout time.Duration
+	// Logger receives the node's warnings. Default: slog.Default().
+	Logger *slog.Logger
+	// KeepJournal keeps the whole journal and intake (for an audit, or a consumer that reads
+	// the committed history); by default both are purged below the previous snapshot.
+	KeepJournal bool
+	// Follower makes a node that never owns a partition: it follows the journals and takes
+	// requests, reads and subscriptions (an API node in front of the owners).
+	Follower bool
+}
+
+var partitionName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+func (c *Config) setDefaults() error {
+	switch {
+	case c.Conn == nil:
+		return errors.New("natscluster: Config.Conn is required")
+	case len(c.Partitions) == 0:
+		return errors.New("natscluster: Config.Partitions is required")
+	case c.Matchmaker == nil:
+		return errors.New("natscluster: Config.Matchmaker is required")
+	}
+	seen := map[string]bool{}
+	for _, p := range c.Partitions {
+		if !partitionName.MatchString(p) || seen[p] {
+			return fmt.Errorf("natscluster: partition name %q is invalid or repeated", p)
+		}
+		seen[p] = true
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	defInt := func(d *int, v int) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	if c.NodeID == "" {
+		c.NodeID = uuid.NewString()
+	}
+	if c.Prefix == "" {
+		c.Prefix = "mm"
+	}
+	def(&c.LeaseTTL, 5*time.Second)
+	def(&c.TickInterval, 100*time.Millisecond)
+	def(&c.DedupWindow, 10*time.Minute)
+	def(&c.EventsMaxAge, time.Hour)
+	def(&c.Timeout, 5*time.Second)
+	defInt(&c.SnapshotEvery, 600)
+	defInt(&c.Replicas, 1)
+	defInt(&c.MaxBatch, 1024)
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return nil
+}
+
+// Node runs the Matchmakers of a set of partitions together with the other nodes of a
+// cluster: for each partition, it is the owner (it applies requests, ticks and commits the
+// journal) or a standby (it follows the journal). Its Partition handles take requests on any
+// node. Start it with Start and stop it with Close.
+type Node struct {
+	cfg    Config
+	js     jetstream.JetStream
+	lease  jetstream.KeyValue // partition → owner node, with the bucket's TTL
+	snaps  jetstream.KeyValue // partition → journal sequence of the newest snapshot
+	objs   jetstream.ObjectStore
+	parts  map[string]*Partition
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	once   sync.Once
+}
+
+// Start creates (or updates) the streams and buckets of cfg's partitions and starts following
+// or owning each. It returns once they exist; each partition becomes usable when it has
+// loaded its state (its requests wait for that).
+func Start(ctx context.Context, cfg Config) (*Node, error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	js, err := jetstream.New(cfg.Conn)
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{cfg: cfg, js: js, parts: map[string]*Partition{}}
+	if err := n.createBuckets(ctx); err != nil {
+		return nil, err
+	}
+	for _, name := range cfg.Partitions {
+		p, err := n.newPartition(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		n.parts[name] = p
+	}
+	rctx, cancel := context.WithCancel(context.Background())
+	n.cancel = cancel
+	for _, p := range n.parts {
+		n.wg.Go(func() { p.run(rctx) })
+	}
+	return n, nil
+}
+
+func (n *Node) createBuckets(ctx context.Context) error {
+	c := n.cfg
+	var err error
+	n.lease, err = n.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: c.Prefix + "_lease",
+		TTL: c.LeaseTTL, History: 1, Replicas: c.Replicas, Storage: jetstream.FileStorage})
+	if err != nil {
+		return fmt.Errorf("natscluster: lease bucket: %w", err)
+	}
+	n.snaps, err = n.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: c.Prefix + "_snap",
+		History: 1, Replicas: c.Replicas, Storage: jetstream.FileStorage})
+	if err != nil {
+		return fmt.Errorf("natscluster: snapshot bucket: %w", err)
+	}
+	n.objs, err = n.js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: c.Prefix + "_snapshots",
+		Replicas: c.Replicas, Storage: jetstream.FileStorage})
+	if err != nil {
+		return fmt.Errorf("natscluster: snapshot store: %w", err)
+	}
+	return nil
+}
+
+// Partition returns the handle of a partition the node runs, or nil.
+func (n *Node) Partition(name string) *Partition { return n.parts[name] }
+
+// ID returns the node's ID.
+func (n *Node) ID() string { return n.cfg.NodeID }
+
+// Close stops the node: an owner finishes its tick and releases its lease, so a standby takes
+// over at its next attempt (LeaseTTL/10) rather than when the lease expires; subscriptions and
+// waits on this node end with matchmaker.ErrClosed. Requests already acknowledged are in the
+// journal; requests published but not yet applied are applied by the next owner.
+func (n *Node) Close() error {
+	n.once.Do(func() {
+		n.cancel()
+		n.wg.Wait()
+		for _, p := range n.parts {
+			p.close()
+		}
+	})
+	return nil
+}
+
+func (n *Node) logger() *slog.Logger { return n.cfg.Logger }
+
+// batchBytes is MaxBatchBytes, or its default from the server's max payload.
+func (n *Node) batchBytes() int {
+	if n.cfg.MaxBatchBytes > 0 {
+		return n.cfg.MaxBatchBytes
+	}
+	if mp := n.cfg.Conn.MaxPayload(); mp > 0 {
+		return int(mp / 4)
+	}
+	return 256 << 10
+}

@@ -1,0 +1,571 @@
+package natscluster
+
+// This file holds a partition's runner: it loads the newest snapshot, follows the journal as a
+// standby, takes the lease when it expires, fences the journal with a takeover message, and
+// then owns the partition (applies intake, ticks, commits) until it loses the lease or a
+// commit fails.
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	mm "github.com/seed-04d22514/matchmaker"
+)
+
+// errReload says the partition's Matchmaker no longer matches the journal (a failed commit, a
+// gap after a purge, an unreadable entry) and is rebuilt from the newest snapshot.
+var errReload = errors.New("natscluster: rebuilding the partition from its snapshot")
+
+// Partition is a node's handle on one partition. Its requests are published to the
+// partition's intake stream and return once the owner's journal message that applied them has
+// committed and this node has followed it; reads (DescribeMatchmaking, Wait, Subscribe) are
+// served from this node's copy, which holds only committed state. Its methods are safe for
+// concurrent use.
+type Partition struct {
+	n       *Node
+	name    string
+	mcfg    mm.Config
+	mopts   []mm.Option
+	journal *streamJournal
+	jstream string // journal stream
+	istream string // intake stream
+	subjI   string // intake subject
+	subjE   string // events subject
+	ready   chan struct{}
+
+	mu        sync.Mutex
+	m         *mm.Matchmaker
+	sub       *mm.Subscription // every event of m, read after each commit
+	applied   uint64           // the last journal message applied
+	intake    uint64           // the last intake message applied
+	owner     bool
+	closed    bool
+	forwarded uint64 // the Seq of the last event handed to subscribers
+	subs      map[*Subscription]struct{}
+	waiters   map[string][]chan struct{} // ticket → Wait calls
+	pending   map[uint64][]chan reply    // intake sequence → requests awaiting their result
+	recent    map[uint64]result          // results of recent intake messages
+	order     []uint64                   // recent's keys, oldest first
+	evRing    []committedEvents          // the events of the last journal messages
+	snapAt    uint64                     // the journal message of the newest snapshot this node knows
+	snapping  bool                       // a snapshot upload is under way
+	metrics   Metrics                    // guarded by mu
+	fetched   []jetstream.Msg            // intake read but not yet applied (owner only)
+}
+
+// committedEvents are the events of one journal message.
+type committedEvents struct {
+	journal uint64
+	events  []mm.Event
+}
+
+// reply is a request's result as its caller receives it.
+type reply struct {
+	res    result
+	ticket mm.Ticket
+	found  bool
+}
+
+const (
+	maxRecent  = 1 << 16 // results kept for callers that ask late
+	eventsKept = 64      // journal messages whose events a new owner can publish again
+)
+
+func (n *Node) newPartition(ctx context.Context, name string) (*Partition, error) {
+	c := n.cfg
+	cfg, opts := c.Matchmaker(name)
+	p := &Partition{n: n, name: name, mcfg: cfg, mopts: opts,
+		jstream: c.Prefix + "_J_" + name, istream: c.Prefix + "_I_" + name,
+		subjI: c.Prefix + "." + name + ".i", subjE: c.Prefix + "." + name + ".e",
+		ready: make(chan struct{}), subs: map[*Subscription]struct{}{}, waiters: map[string][]chan struct{}{},
+		pending: map[uint64][]chan reply{}, recent: map[uint64]result{}}
+	p.journal = &streamJournal{js: n.js, subject: c.Prefix + "." + name + ".j", node: c.NodeID, timeout: c.Timeout}
+	streams := []jetstream.StreamConfig{
+		{Name: p.jstream, Subjects: []string{p.journal.subject}},
+		{Name: p.istream, Subjects: []string{p.subjI}, Duplicates: c.DedupWindow},
+		{Name: c.Prefix + "_E_" + name, Subjects: []string{p.subjE}, Duplicates: c.DedupWindow, MaxAge: c.EventsMaxAge},
+	}
+	for _, sc := range streams {
+		sc.Storage, sc.Replicas = jetstream.FileStorage, c.Replicas
+		if _, err := n.js.CreateOrUpdateStream(ctx, sc); err != nil {
+			return nil, fmt.Errorf("natscluster: stream %s: %w", sc.Name, err)
+		}
+	}
+	return p, nil
+}
+
+// run loads, follows and owns the partition until ctx ends.
+func (p *Partition) run(ctx context.Context) {
+	reload := true
+	for ctx.Err() == nil {
+		if reload {
+			if err := p.load(ctx); err != nil {
+				p.n.logger().Warn("natscluster: loading partition", "partition", p.name, "err", err)
+				sleep(ctx, p.n.cfg.LeaseTTL/10)
+				continue
+			}
+			reload = false
+		}
+		rev, err := p.follow(ctx)
+		if err == nil {
+			err = p.own(ctx, rev)
+		}
+		if err != nil && ctx.Err() == nil {
+			reload = errors.Is(err, errReload)
+			p.n.logger().Warn("natscluster: partition", "partition", p.name, "node", p.n.cfg.NodeID, "err", err)
+			sleep(ctx, p.n.cfg.LeaseTTL/20)
+		}
+	}
+}
+
+// load rebuilds the Matchmaker from the newest snapshot; the journal after it is applied by
+// follow.
+func (p *Partition) load(ctx context.Context) error {
+	c := p.n.cfg
+	opts := append(append([]mm.Option{}, p.mopts...), mm.WithJournal(p.journal))
+	var m *mm.Matchmaker
+	var applied, intake uint64
+	e, err := p.n.snaps.Get(ctx, p.name)
+	switch {
+	case errors.Is(err, jetstream.ErrKeyNotFound):
+		m, err = mm.New(p.mcfg, opts...)
+	case err != nil:
+		return err
+	default:
+		applied, _ = strconv.ParseUint(string(e.Value()), 10, 64)
+		var b []byte
+		octx, cancel := context.WithTimeout(ctx, 10*c.Timeout)
+		b, err = p.n.objs.GetBytes(octx, snapshotName(p.name, applied))
+		cancel()
+		if err != nil {
+			return fmt.Errorf("snapshot %d: %w", applied, err)
+		}
+		info, ierr := p.n.objs.GetInfo(ctx, snapshotName(p.name, applied))
+		if ierr != nil {
+			return ierr
+		}
+		intake, _ = strconv.ParseUint(info.Metadata["intake"], 10, 64)
+		m, err = mm.Restore(bytes.NewReader(b), p.mcfg, opts...)
+	}
+	if err != nil {
+		return err
+	}
+	sub, err := m.Subscribe()
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	old := p.m
+	p.m, p.sub, p.applied, p.intake, p.owner = m, sub, applied, intake, false
+	p.snapAt = max(p.snapAt, applied)
+	p.evRing = nil
+	p.metrics.Loads++
+	p.mu.Unlock()
+	if old != nil {
+		_ = old.Shutdown(nil) // it may have failed; its subscription ends either way
+	}
+	select {
+	case <-p.ready:
+	default:
+		close(p.ready)
+	}
+	return nil
+}
+
+func snapshotName(partition string, journal uint64) string {
+	return partition + "." + strconv.FormatUint(journal, 10)
+}
+
+// follow applies the journal as it grows and tries to take the lease every LeaseTTL/10. It
+// returns the lease's revision once this node has taken over, or an error.
+func (p *Partition) follow(ctx context.Context) (uint64, error) {
+	c := p.n.cfg
+	cons, err := p.readFrom(ctx, p.jstream, func() uint64 { return p.applied })
+	if err != nil {
+		return 0, err
+	}
+	poll := max(c.LeaseTTL/10, 100*time.Millisecond)
+	next := time.Now()
+	var watch stallWatch
+	for ctx.Err() == nil {
+		// A fetch hands each message over as it arrives, and ends at the next lease attempt.
+		batch, err := cons.Fetch(512, jetstream.FetchMaxWait(poll))
+		if err != nil {
+			return 0, err
+		}
+		for msg := range batch.Messages() {
+			if err := p.applyMessage(msg); err != nil {
+				return 0, err
+			}
+		}
+		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, context.DeadlineExceeded) {
+			return 0, err
+		}
+		p.mu.Lock()
+		at := p.applied
+		p.mu.Unlock()
+		if p.stalled(ctx, p.jstream, &watch, at) {
+			return 0, errors.New("natscluster: the journal reader stalled; reading again")
+		}
+		if c.Follower || time.Now().Before(next) {
+			continue
+		}
+		next = time.Now().Add(poll)
+		rev, ok, err := p.acquire(ctx)
+		if err != nil || !ok {
+			continue
+		}
+		if err := p.takeover(ctx); err != nil {
+			if isWrongLastSeq(err) {
+				continue // not caught up: keep following, and try again with the lease held
+			}
+			return 0, err
+		}
+		return rev, nil
+	}
+	return 0, ctx.Err()
+}
+
+// readFrom reads stream from the message after the position that at returns under p.mu.
+func (p *Partition) readFrom(ctx context.Context, stream string, at func() uint64) (jetstream.Consumer, error) {
+	p.mu.Lock()
+	start := at() + 1
+	p.mu.Unlock()
+	return p.n.js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: start, MaxResetAttempts: 2})
+}
+
+// applyMessage applies one journal message on a standby.
+func (p *Partition) applyMessage(msg jetstream.Msg) error {
+	meta, err := msg.Metadata()
+	if err != nil {
+		return err
+	}
+	seq := meta.Sequence.Stream
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch {
+	case seq <= p.applied:
+		return nil
+	case seq != p.applied+1:
+		return fmt.Errorf("%w: journal message %d follows %d (purged below a newer snapshot)", errReload, seq, p.applied)
+	}
+	var results []result
+	kind := msg.Headers().Get(hdrKind)
+	if kind == kindTick {
+		entries, res, err := decodeTick(msg.Data())
+		if err != nil {
+			return fmt.Errorf("%w: message %d: %v", errReload, seq, err)
+		}
+		for _, e := range entries {
+			if err := p.m.Replay(e); err != nil {
+				return fmt.Errorf("%w: message %d: %v", errReload, seq, err)
+			}
+		}
+		results = res
+	}
+	p.applied = seq
+	p.intake = max(p.intake, headerUint(msg.Headers(), hdrIntake))
+	p.metrics.Followed++
+	p.dispatchLocked(results)
+	return nil
+}
+
+// takeover fences the journal: a takeover message conditioned on the last message this node
+// applied. After it, a former owner's next append fails; if the former owner appended first,
+// it fails with a wrong last sequence and this node follows on.
+func (p *Partition) takeover(ctx context.Context) error {
+	p.mu.Lock()
+	last, intake := p.applied, p.intake
+	p.mu.Unlock()
+	msg := nats.NewMsg(p.journal.subject)
+	msg.Header.Set(hdrKind, kindTakeover)
+	msg.Header.Set(hdrNode, p.n.cfg.NodeID)
+	msg.Header.Set(hdrIntake, strconv.FormatUint(intake, 10))
+	tctx, cancel := context.WithTimeout(ctx, p.n.cfg.Timeout)
+	defer cancel()
+	ack, err := p.n.js.PublishMsg(tctx, msg, jetstream.WithExpectLastSequence(last))
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.applied, p.owner = ack.Sequence, true
+	p.journal.own(ack.Sequence)
+	p.metrics.Takeovers++
+	return nil
+}
+
+// own runs the owner's loop: every TickInterval it renews the lease when due, applies the
+// intake that arrived, ticks (which commits one journal message), publishes the tick's events
+// and takes a snapshot when due.
+func (p *Partition) own(ctx context.Context, rev uint64) (err error) {
+	c := p.n.cfg
+	defer func() {
+		p.journal.release()
+		p.releaseLease(rev) // a standby takes over at its next attempt, not when the lease expires
+		p.mu.Lock()
+		p.owner, p.fetched = false, nil
+		p.mu.Unlock()
+	}()
+	p.republishEvents(ctx)
+	cons, err := p.readFrom(ctx, p.istream, func() uint64 { return p.intake })
+	if err != nil {
+		return err
+	}
+	ticker := time.NewTicker(c.TickInterval)
+	defer ticker.Stop()
+	renewed := time.Now()
+	var watch stallWatch
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-ticker.C:
+		}
+		if time.Since(renewed) >= c.LeaseTTL/3 {
+			if rev, err = p.renew(ctx, rev); err != nil {
+				return fmt.Errorf("lease lost: %w", err)
+			}
+			renewed = time.Now()
+		}
+		if err := p.readIntake(cons); err != nil {
+			return err
+		}
+		if p.stalled(ctx, p.istream, &watch, p.intakeRead()) {
+			// The intake consumer lost its place (a server restarted) and says nothing: read
+			// again from the last request applied.
+			if cons, err = p.readFrom(ctx, p.istream, func() uint64 { p.fetched = nil; return p.intake }); err != nil {
+				return err
+			}
+			p.n.logger().Warn("natscluster: intake reader restarted", "partition", p.name)
+		}
+		events, journal, err := p.tick()
+		if err != nil {
+			return err
+		}
+		p.publishEvents(context.Background(), journal, events) // committed: publish even when closing
+		p.maybeSnapshot(ctx)
+	}
+}
+
+// intakeRead is the sequence of the last intake message read: fetched, or applied.
+func (p *Partition) intakeRead() uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n := len(p.fetched); n > 0 {
+		if meta, err := p.fetched[n-1].Metadata(); err == nil {
+			return meta.Sequence.Stream
+		}
+	}
+	return p.intake
+}
+
+// stallWatch remembers a reader's position at its last check.
+type stallWatch struct {
+	next time.Time
+	pos  uint64
+}
+
+// stalled reports, at most once a second, whether a reader at pos is behind the stream and has
+// not moved since the last check: an ordered consumer whose server restarted may wait for
+// messages that never come, without an error.
+func (p *Partition) stalled(ctx context.Context, stream string, w *stallWatch, pos uint64) bool {
+	if time.Now().Before(w.next) {
+		return false
+	}
+	w.next = time.Now().Add(time.Second)
+	ctx, cancel := context.WithTimeout(ctx, p.n.cfg.Timeout)
+	defer cancel()
+	s, err := p.n.js.Stream(ctx, stream)
+	if err != nil {
+		return false
+	}
+	stuck := s.CachedInfo().State.LastSeq > pos && pos == w.pos
+	w.pos = pos
+	return stuck
+}
+
+// readIntake fetches what arrived on the intake stream, up to MaxBatch held.
+func (p *Partition) readIntake(cons jetstream.Consumer) error {
+	p.mu.Lock()
+	room := p.n.cfg.MaxBatch - len(p.fetched)
+	p.mu.Unlock()
+	if room <= 0 {
+		return nil
+	}
+	batch, err := cons.FetchNoWait(room)
+	if err != nil {
+		return err
+	}
+	var got []jetstream.Msg
+	for msg := range batch.Messages() {
+		got = append(got, msg)
+	}
+	p.mu.Lock()
+	p.fetched = append(p.fetched, got...)
+	p.mu.Unlock()
+	return nil
+}
+
+// tick applies the fetched intake up to the batch bounds and ticks; the tick's Sync commits.
+// It returns the events the message committed and its journal sequence.
+func (p *Partition) tick() ([]mm.Event, uint64, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var results []result
+	size, n := 0, 0
+	intake := p.intake
+	for _, msg := range p.fetched {
+		if n > 0 && size+len(msg.Data()) > p.n.batchBytes() {
+			break
+		}
+		meta, err := msg.Metadata()
+		if err != nil {
+			return nil, 0, fmt.Errorf("%w: intake: %v", errReload, err)
+		}
+		if meta.Sequence.Stream <= intake {
+			n++
+			continue // already applied (a fetch that overlapped)
+		}
+		size += len(msg.Data())
+		n++
+		intake = meta.Sequence.Stream
+		results = append(results, apply(p.m, intake, msg.Data()))
+	}
+	p.fetched = p.fetched[n:]
+	p.journal.setBatch(intake, results)
+	if err := p.m.Tick(time.Now()); err != nil {
+		p.discardLocked()
+		return nil, 0, fmt.Errorf("%w: commit failed: %v", errReload, err)
+	}
+	seq, _ := p.journal.position()
+	p.applied, p.intake = seq, intake
+	p.metrics.Ticks++
+	p.metrics.Requests += uint64(len(results))
+	events := p.dispatchLocked(results)
+	return events, seq, nil
+}
+
+// discardLocked drops the events of a commit that failed: nobody sees them.
+func (p *Partition) discardLocked() {
+	for {
+		if _, ok := p.sub.TryNext(); !ok {
+			return
+		}
+	}
+}
+
+// dispatchLocked hands the events of the message just applied to this node's subscribers and
+// waiters, and the results to the callers awaiting them; it returns the events.
+func (p *Partition) dispatchLocked(results []result) []mm.Event {
+	var events []mm.Event
+	for {
+		e, ok := p.sub.TryNext()
+		if !ok {
+			break
+		}
+		if e.EventHeader().Seq <= p.forwarded {
+			continue // seen before this node rebuilt its Matchmaker
+		}
+		p.forwarded = e.EventHeader().Seq
+		events = append(events, e)
+	}
+	for s := range p.subs {
+		s.send(events)
+	}
+	for _, e := range events {
+		for _, id := range e.TicketIDs() {
+			ws := p.waiters[id]
+			if len(ws) == 0 {
+				continue
+			}
+			if t := p.m.DescribeMatchmaking(id); len(t) == 1 && !t[0].Status.Terminal() {
+				continue
+			}
+			for _, w := range ws {
+				close(w)
+			}
+			delete(p.waiters, id)
+		}
+	}
+	for _, r := range results {
+		if _, dup := p.recent[r.Seq]; !dup {
+			p.order = append(p.order, r.Seq)
+		}
+		p.recent[r.Seq] = r
+		for _, c := range p.pending[r.Seq] {
+			c <- p.replyLocked(r)
+		}
+		delete(p.pending, r.Seq)
+	}
+	for len(p.order) > maxRecent {
+		delete(p.recent, p.order[0])
+		p.order = p.order[1:]
+	}
+	if len(events) > 0 {
+		seq := p.applied
+		if len(p.evRing) > 0 && p.evRing[len(p.evRing)-1].journal == seq {
+			p.evRing = p.evRing[:len(p.evRing)-1]
+		}
+		p.evRing = append(p.evRing, committedEvents{journal: seq, events: events})
+		if len(p.evRing) > eventsKept {
+			p.evRing = p.evRing[1:]
+		}
+	}
+	return events
+}
+
+// replyLocked makes a caller's reply: for a request that created a ticket, the ticket as this
+// node's committed state shows it.
+func (p *Partition) replyLocked(r result) reply {
+	rp := reply{res: r}
+	if r.Ticket != "" && r.Err == nil {
+		if ts := p.m.DescribeMatchmaking(r.Ticket); len(ts) == 1 {
+			rp.ticket, rp.found = ts[0], true
+		}
+	}
+	return rp
+}
+
+// close ends the partition's subscriptions, waits and pending requests on this node.
+func (p *Partition) close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closed = true
+	for s := range p.subs {
+		s.end(mm.ErrClosed)
+	}
+	for id, ws := range p.waiters {
+		for _, w := range ws {
+			close(w)
+		}
+		delete(p.waiters, id)
+	}
+	closed := reply{res: result{Err: &wireError{Code: codeClosed, Message: mm.ErrClosed.Error()}}}
+	for seq, cs := range p.pending {
+		for _, c := range cs {
+			c <- closed
+		}
+		delete(p.pending, seq)
+	}
+	if p.m != nil {
+		_ = p.m.Shutdown(nil)
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
