@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -114,6 +115,12 @@ func simulateCommand(args []string, stdout, stderr io.Writer) int {
 	rules, status := f.ruleSets(pop, stderr)
 	if status != exitOK {
 		return status
+	}
+	if f.report != "" { // a report that cannot be written is refused before the run, not after
+		if err := reportWritable(f.report); err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", f.report, err)
+			return exitInvalid
+		}
 	}
 	rep, err := simulate(pop, rules, &f, stderr)
 	if err != nil {
@@ -261,6 +268,20 @@ func simulate(pop *sim.Population, rules []sim.RuleSet, f *simulateFlags, stderr
 		rep.Results = append(rep.Results, res)
 	}
 	return rep, nil
+}
+
+// reportWritable checks that the report's folder exists and that file, if it exists, is not a
+// folder.
+func reportWritable(file string) error {
+	if fi, err := os.Stat(filepath.Dir(file)); err != nil {
+		return unwrapPathError(err)
+	} else if !fi.IsDir() {
+		return fmt.Errorf("%s is not a directory", filepath.Dir(file))
+	}
+	if fi, err := os.Stat(file); err == nil && fi.IsDir() {
+		return errors.New("is a directory")
+	}
+	return nil
 }
 
 // writeReport writes the HTML report to file.

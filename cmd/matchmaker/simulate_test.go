@@ -107,9 +107,16 @@ func TestSimulateReport(t *testing.T) {
 	}
 	assert.Contains(t, string(page), "not measured: matches of up to 60 players")
 
-	status, _, stderr = runCLI("simulate", "-seconds", "5", "-report", filepath.Join(t.TempDir(), "no", "such", "dir.html"))
+	// Refused before the run: nothing is simulated for a report that cannot be written.
+	status, stdout, stderr = runCLI("simulate", "-seconds", "5", "-report", filepath.Join(t.TempDir(), "no", "such", "dir.html"))
 	assert.Equal(t, exitInvalid, status)
 	assert.Contains(t, stderr, "dir.html: no such file or directory\n")
+	assert.Empty(t, stdout)
+	dir := t.TempDir()
+	status, stdout, stderr = runCLI("simulate", "-seconds", "5", "-report", dir)
+	assert.Equal(t, exitInvalid, status)
+	assert.Equal(t, dir+": is a directory\n", stderr)
+	assert.Empty(t, stdout)
 }
 
 // TestSimulatePopulationFile: a population file of one's own, its rule set named relative to
