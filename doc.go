@@ -324,9 +324,9 @@
 //   - Latency region names in use at once (held by the tickets and game sessions whose players
 //     name them, released when those are forgotten): 4,096. Partitions of a string
 //     batchDistance attribute: one per value some waiting ticket carries, released with it.
-//   - Search window: [WithSearchWindow]. The exhaustive search of a small partition (see
-//     Matching): 24 tickets, 2,048 placements per anchor, 8,192 per tick. Timers: at most
-//     about twice the waiting tickets.
+//   - Search window: [WithSearchWindow]. The exhaustive search of a small partition (see "How
+//     matches are formed"): 24 tickets, 2,048 placements per anchor, 8,192 per tick. Timers:
+//     at most about twice the waiting tickets.
 //   - Rule sets: 65,535 bytes, 256 rules, 256 expansions of 64 steps, 256 attributes, 200
 //     players per match, expressions of 4,096 bytes nesting 32 deep, JSON nesting 64 deep,
 //     compound statements nesting 32 deep, compound rules referring through at most 16 levels of

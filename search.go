@@ -290,7 +290,8 @@ func (m *Matchmaker) exhaustive(now time.Time, a int32) bool {
 			n += len(t.players)
 		}
 		x.left = append(x.left, n)
-		x.lo, x.hi = min(x.lo, m.cands[i].waited(now)), max(x.hi, m.cands[i].waited(now))
+		w := m.cands[i].waited(now)
+		x.lo, x.hi = min(x.lo, w), max(x.hi, w)
 	}
 	slices.Reverse(x.left) // x.left[k]: players among candidates k and after
 	m.pm.reset()

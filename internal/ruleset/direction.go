@@ -59,14 +59,6 @@ func (rs *RuleSet) classifyRules() {
 // Direction returns the direction of rule i, for tests and explanations.
 func (rs *RuleSet) Direction(i int) Direction { return rs.rules[i].dir }
 
-// ExactlyFalling reports whether rule i is Falling by its nature rather than by FlexMatch's
-// heuristic: once it fails, no player joining, in any order, makes it pass. An exhaustive
-// search may prune on such a failure and still find every composition final mode accepts.
-func (rs *RuleSet) ExactlyFalling(i int) bool {
-	r := rs.rules[i]
-	return r.failsExactly() && r.typ != RuleCompound
-}
-
 func (rs *RuleSet) expandsRule(r *rule, expanded map[int]bool) bool {
 	for _, s := range []int{r.minDist, r.maxDist, r.minCount, r.maxCount, r.maxLatency, r.latDistance, r.refParam, r.distRefParam} {
 		if s >= 0 && expanded[s] {

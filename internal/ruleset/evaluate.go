@@ -169,8 +169,8 @@ func (c *Checker) Check(m Match, final bool) bool {
 	c.failed = nil
 	c.begin(m)
 	for _, r := range c.rs.checks {
-		if !final && c.exact && r.typ != RuleCompound && !r.failsExactly() {
-			continue // its failure would not count
+		if c.settlesUnknown(r, final, false) {
+			continue
 		}
 		v := c.settle(r, c.rule(r, final), final)
 		if v == Fail || final && v != Pass {
@@ -613,11 +613,20 @@ func (c *Checker) regionOK(r *rule, region int32) bool {
 // failsExactly reports whether a failure of r is one no joining player can undo.
 func (r *rule) failsExactly() bool { return r.dir == Falling && r.exactFall }
 
+// settlesUnknown reports whether, in exact partial mode, r's verdict would settle to Unknown
+// whatever it is, so that it need not be evaluated: r cannot fail for good, and, where a pass
+// counts too (a compound's operand), cannot pass for good either.
+func (c *Checker) settlesUnknown(r *rule, final, passCounts bool) bool {
+	if final || !c.exact || r.typ == RuleCompound || r.failsExactly() {
+		return false
+	}
+	return !passCounts || r.dir != Rising && r.dir != Final
+}
+
 // compound combines operand verdicts with three-valued logic.
 func (c *Checker) compound(n *cnode, final bool) Verdict {
-	if n.rule != nil && !final && c.exact && n.rule.typ != RuleCompound && !n.rule.failsExactly() &&
-		n.rule.dir != Rising && n.rule.dir != Final {
-		return Unknown // whatever it says now, joining players could change it
+	if n.rule != nil && c.settlesUnknown(n.rule, final, true) {
+		return Unknown
 	}
 	if n.rule != nil {
 		return c.settle(n.rule, c.rule(n.rule, final), final)

@@ -318,11 +318,7 @@ func enumerate(irs *ruleset.RuleSet, skillAttr string, pool []Arrival, age time.
 		match: &teamsMatch{teams: make([][]*ruleset.Player, irs.TeamCount())}, found: map[uint64]int{},
 		deadline: time.Now().Add(exhaustiveBudget)}
 	e.chk.At(age)
-	for r := range irs.RuleCount() {
-		if irs.ExactlyFalling(r) {
-			e.falling = append(e.falling, r)
-		}
-	}
+	e.chk.SetExact(true) // partial mode prunes only what no joining player can undo
 	e.walk(0)
 	if e.overBudget {
 		return nil, fmt.Errorf("sim: the exhaustive search took longer than %v; use smaller pools", exhaustiveBudget)
@@ -422,8 +418,7 @@ type enumeration struct {
 	irs     *ruleset.RuleSet
 	chk     *ruleset.Checker
 	tickets [][]ruleset.Player
-	slot    int   // the skill attribute's number slot
-	falling []int // the rules it prunes on
+	slot    int // the skill attribute's number slot
 	match   *teamsMatch
 	players int
 	mask    uint64
@@ -471,17 +466,10 @@ func (e *enumeration) walk(i int) {
 }
 
 // stillPossible reports whether players joining the current composition could make it pass:
-// no rule that is exactly falling (ruleset.RuleSet.ExactlyFalling) fails. Partial mode's
-// other rejections follow FlexMatch's heuristic, which depends on the order players join in,
-// so the search does not prune on them.
-func (e *enumeration) stillPossible() bool {
-	for _, r := range e.falling {
-		if e.chk.Rule(e.match, r, false) == ruleset.Fail {
-			return false
-		}
-	}
-	return true
-}
+// it passes partial mode in exact mode (ruleset.Checker.SetExact), which rejects only failures
+// no joining player can undo. The default partial mode follows FlexMatch's heuristic, which
+// depends on the order players join in, so the search does not prune on it.
+func (e *enumeration) stillPossible() bool { return e.chk.Check(e.match, false) }
 
 // record keeps the current composition, or improves the team difference of its subset.
 func (e *enumeration) record() {
