@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -67,6 +68,39 @@ func (p *Partition) AcknowledgeBackfill(ctx context.Context, ticketID string) (m
 		return mm.AcknowledgeBackfillOutput{}, err
 	}
 	return rp.res.Ack.output(), nil
+}
+
+// RemovePlayers reports players who left a game session (see matchmaker.RemovePlayers).
+func (p *Partition) RemovePlayers(ctx context.Context, gameSessionArn string, playerIDs ...string) error {
+	_, err := p.submit(ctx, uuid.NewString(), request{Op: opRemovePlayers, ID: gameSessionArn, IDs: playerIDs})
+	return err
+}
+
+// AddPlayers reports players who joined a game session outside matchmaking (see
+// matchmaker.AddPlayers).
+func (p *Partition) AddPlayers(ctx context.Context, gameSessionArn string, players ...mm.Player) error {
+	_, err := p.submit(ctx, uuid.NewString(), request{Op: opAddPlayers, ID: gameSessionArn, Players: players})
+	return err
+}
+
+// EndGameSession forgets a game session and cancels its active backfill.
+func (p *Partition) EndGameSession(ctx context.Context, gameSessionArn string) error {
+	_, err := p.submit(ctx, uuid.NewString(), request{Op: opEndSession, ID: gameSessionArn})
+	return err
+}
+
+// CompletePlacement reports that the host placed a match (see Config's placement section in
+// the package documentation). A retry within DedupWindow returns the first call's result.
+func (p *Partition) CompletePlacement(ctx context.Context, placementID string, gs mm.PlacedGameSession) error {
+	_, err := p.submit(ctx, "complete."+placementID, request{Op: opCompletePlace, ID: placementID, Placed: &gs})
+	return err
+}
+
+// FailPlacement reports that the host could not place a match: with retry, its tickets search
+// again; without, they fail. A retry within DedupWindow returns the first call's result.
+func (p *Partition) FailPlacement(ctx context.Context, placementID, message string, retry bool) error {
+	_, err := p.submit(ctx, "fail."+placementID, request{Op: opFailPlace, ID: placementID, Message: message, Retry: retry})
+	return err
 }
 
 // submit publishes a request to the intake stream, retrying with the same message ID until the
@@ -168,14 +202,84 @@ func (p *Partition) DescribeMatchmaking(ctx context.Context, ticketIDs ...string
 	return p.m.DescribeMatchmaking(ticketIDs...), nil
 }
 
+// DescribeGameSession returns a game session as this node's committed copy shows it.
+func (p *Partition) DescribeGameSession(ctx context.Context, gameSessionArn string) (mm.GameSession, error) {
+	if err := p.waitReady(ctx); err != nil {
+		return mm.GameSession{}, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.m.DescribeGameSession(gameSessionArn)
+}
+
+// Explain says why a searching ticket has not matched yet, from this node's copy (see
+// matchmaker.Explain).
+func (p *Partition) Explain(ctx context.Context, ticketID string) (mm.Explanation, error) {
+	if err := p.waitReady(ctx); err != nil {
+		return mm.Explanation{}, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.m.Explain(ticketID)
+}
+
+// Placements returns the matches waiting for the host's Placer, as this node's committed copy
+// shows them, oldest first.
+func (p *Partition) Placements(ctx context.Context) ([]mm.PlacementRequest, error) {
+	if err := p.waitReady(ctx); err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.m.Placements(), nil
+}
+
+// CatchUp returns once this node has followed every journal message committed when it was
+// called, so that its reads (DescribeMatchmaking, DescribeGameSession, Placements) show every
+// request acknowledged before, on any node. It costs one round trip to the server, and waits
+// for this node to follow the journal that far.
+func (p *Partition) CatchUp(ctx context.Context) error {
+	if err := p.waitReady(ctx); err != nil {
+		return err
+	}
+	sctx, cancel := context.WithTimeout(ctx, p.n.cfg.Timeout)
+	s, err := p.n.js.Stream(sctx, p.jstream)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("natscluster: journal %s: %w", p.jstream, err)
+	}
+	last := s.CachedInfo().State.LastSeq
+	for {
+		p.mu.Lock()
+		if p.closed {
+			p.mu.Unlock()
+			return mm.ErrClosed
+		}
+		if p.applied >= last {
+			p.mu.Unlock()
+			return nil
+		}
+		moved := p.progress
+		p.mu.Unlock()
+		select {
+		case <-moved:
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+	}
+}
+
 // Wait blocks until the ticket ends, as committed, or ctx is done, and returns its final
-// state. A ticket this node does not know (not yet followed, or forgotten after the retention
-// period) fails with matchmaker.ErrNotFound; a node closing ends the wait with
-// matchmaker.ErrClosed.
+// state. A ticket this node does not know yet is looked for again once the node has caught up
+// with the journal (CatchUp), so a ticket started through another node can be waited on here
+// as soon as its StartMatchmaking returned; a ticket still unknown then (never started, or
+// forgotten after the retention period) fails with matchmaker.ErrNotFound. A node closing
+// ends the wait with matchmaker.ErrClosed.
 func (p *Partition) Wait(ctx context.Context, ticketID string) (mm.Ticket, error) {
 	if err := p.waitReady(ctx); err != nil {
 		return mm.Ticket{}, err
 	}
+	caughtUp := false
 	for {
 		p.mu.Lock()
 		if p.closed {
@@ -185,7 +289,14 @@ func (p *Partition) Wait(ctx context.Context, ticketID string) (mm.Ticket, error
 		ts := p.m.DescribeMatchmaking(ticketID)
 		if len(ts) == 0 {
 			p.mu.Unlock()
-			return mm.Ticket{}, &mm.NotFoundError{Kind: "ticket", ID: ticketID}
+			if caughtUp {
+				return mm.Ticket{}, &mm.NotFoundError{Kind: "ticket", ID: ticketID}
+			}
+			if err := p.CatchUp(ctx); err != nil {
+				return mm.Ticket{}, err
+			}
+			caughtUp = true
+			continue
 		}
 		if ts[0].Status.Terminal() {
 			p.mu.Unlock()

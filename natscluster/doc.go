@@ -18,10 +18,13 @@
 //	t, err := p.StartMatchmaking(ctx, matchmaker.StartMatchmakingInput{Players: players})
 //	final, err := p.Wait(ctx, t.TicketID)
 //
-// The API of a Partition is the single-process one, with a context: StartMatchmaking,
-// StopMatchmaking, AcceptMatch, StartMatchBackfill, StopMatchBackfill, AcknowledgeBackfill,
-// DescribeMatchmaking, Wait and Subscribe. Errors the owner returns arrive as a *RemoteError
-// that matches the core's sentinels with errors.Is.
+// The API of a Partition is the single-process one, with a context. Requests, routed to the
+// owner: StartMatchmaking, StopMatchmaking, AcceptMatch, StartMatchBackfill,
+// StopMatchBackfill, AcknowledgeBackfill, RemovePlayers, AddPlayers, EndGameSession,
+// CompletePlacement and FailPlacement. Reads, from the node's own copy: DescribeMatchmaking,
+// DescribeGameSession, Placements, Explain, Wait, Subscribe, and CatchUp to read what other nodes
+// acknowledged. Errors the owner returns arrive as a *RemoteError that matches the core's
+// sentinels with errors.Is.
 //
 // # How it works
 //
@@ -60,9 +63,27 @@
 //     (matchmaker.NewEnvelope), on the stream mm_E_P with the message ID "P.<journal
 //     sequence>": a new owner publishes again the events of the last messages it followed,
 //     and the stream drops those already there.
-//   - Reads (DescribeMatchmaking, Wait) come from the node's own copy, which holds committed
-//     state only: a node sees its own acknowledged requests; another node sees them once it
-//     has followed the same journal message (one tick later, typically).
+//   - Reads (DescribeMatchmaking, DescribeGameSession, Placements, Wait) come from the node's
+//     own copy, which holds committed state only: a node sees its own acknowledged requests;
+//     another node sees them once it has followed the same journal message (one tick later,
+//     typically). CatchUp waits until the node has followed everything committed when it was
+//     called; Wait does that before it reports an unknown ticket, so a ticket can be waited on
+//     from any node as soon as its StartMatchmaking returned.
+//
+// # Placing matches
+//
+// With FlexMatchMode WITH_QUEUE and a Placer in the partition's matchmaker.Config, the owner
+// places each new match through the host, as the single-process Matchmaker does, with two
+// differences. The Placer is called on the owner only, after the journal message that formed
+// the match has committed (never for a match a failed commit dropped), from the partition's
+// goroutine: Place must return promptly and report the outcome from another goroutine, on
+// any node, with Partition.CompletePlacement or FailPlacement (a retry of either within
+// DedupWindow returns the first call's result). And a new owner calls its Placer again for
+// every placement its predecessor left pending (Partition.Placements lists them), with the
+// original PlacementID and Deadline, because the predecessor may have died before its host
+// acted: a placement may be requested more than once, and the host deduplicates by
+// PlacementID. Reporting a placement that has already completed, failed or timed out fails
+// with matchmaker.ErrNotFound. Standbys and Follower nodes never call their Placer.
 //
 // # Failover time
 //
@@ -116,11 +137,9 @@
 //
 // # Not covered
 //
-// A Placer (FlexMatchMode WithQueue) is called only on the node that formed the match; after a
-// failover, the new owner does not place again the matches its predecessor left pending.
-// RemovePlayers, AddPlayers,
-// EndGameSession, CompletePlacement and FailPlacement are not routed yet. There is no
-// transaction across partitions.
+// There is no transaction across partitions. Snapshots, Stats and the core's
+// per-ticket Wait/WatchTicket subscriptions are not exposed: a node's reads are the ones
+// listed above. A Placer's context (which node placed a match) is the host's to keep.
 //
 // # Bounds
 //

@@ -20,15 +20,25 @@ const (
 	opStartBackfill = "backfill"
 	opStopBackfill  = "stopBackfill"
 	opAck           = "ack"
+	opRemovePlayers = "removePlayers"
+	opAddPlayers    = "addPlayers"
+	opEndSession    = "endSession"
+	opCompletePlace = "completePlacement"
+	opFailPlace     = "failPlacement"
 )
 
 // request is the body of an intake message.
 type request struct {
 	Op       string                      `json:"op"`
-	ID       string                      `json:"id,omitempty"` // stop, stopBackfill, ack
+	ID       string                      `json:"id,omitempty"` // a ticket, game session or placement
 	Start    *mm.StartMatchmakingInput   `json:"start,omitempty"`
 	Accept   *mm.AcceptMatchInput        `json:"accept,omitempty"`
 	Backfill *mm.StartMatchBackfillInput `json:"backfill,omitempty"`
+	IDs      []string                    `json:"ids,omitempty"`     // removePlayers
+	Players  []mm.Player                 `json:"players,omitempty"` // addPlayers
+	Placed   *mm.PlacedGameSession       `json:"placed,omitempty"`  // completePlacement
+	Message  string                      `json:"message,omitempty"` // failPlacement
+	Retry    bool                        `json:"retry,omitempty"`   // failPlacement
 }
 
 // result is what the owner's Matchmaker returned for one intake message; the journal message
@@ -70,6 +80,16 @@ func apply(m *mm.Matchmaker, seq uint64, body []byte) result {
 		if err == nil {
 			r.Ack = toWireAck(out)
 		}
+	case req.Op == opRemovePlayers:
+		err = m.RemovePlayers(req.ID, req.IDs...)
+	case req.Op == opAddPlayers:
+		err = m.AddPlayers(req.ID, req.Players...)
+	case req.Op == opEndSession:
+		err = m.EndGameSession(req.ID)
+	case req.Op == opCompletePlace && req.Placed != nil:
+		err = m.CompletePlacement(req.ID, *req.Placed)
+	case req.Op == opFailPlace:
+		err = m.FailPlacement(req.ID, req.Message, req.Retry)
 	default:
 		err = errors.New("natscluster: unknown request " + req.Op)
 	}

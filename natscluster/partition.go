@@ -58,6 +58,39 @@ type Partition struct {
 	snapping  bool                       // a snapshot upload is under way
 	metrics   Metrics                    // guarded by mu
 	fetched   []jetstream.Msg            // intake read but not yet applied (owner only)
+	progress  chan struct{}              // closed and replaced whenever applied moves
+
+	placer  mm.Placer // the host's Placer, called by the owner after commit; nil without one
+	placeMu sync.Mutex
+	placeQ  []mm.PlacementRequest // placements the owner's Matchmaker asked for, not yet committed
+}
+
+// queuePlacer is the Placer the partition's Matchmaker gets in place of the host's: it queues
+// the requests, and the owner hands them to the host's Placer once the journal message that
+// made them has committed (a Matchmaker places a match when the request or tick that completed
+// it returns, before the commit).
+type queuePlacer struct{ p *Partition }
+
+func (q queuePlacer) Place(req mm.PlacementRequest) {
+	q.p.placeMu.Lock()
+	q.p.placeQ = append(q.p.placeQ, req)
+	q.p.placeMu.Unlock()
+}
+
+// takePlacements returns the queued placement requests and empties the queue.
+func (p *Partition) takePlacements() []mm.PlacementRequest {
+	p.placeMu.Lock()
+	defer p.placeMu.Unlock()
+	q := p.placeQ
+	p.placeQ = nil
+	return q
+}
+
+// place hands placement requests to the host's Placer, with no lock held.
+func (p *Partition) place(reqs []mm.PlacementRequest) {
+	for _, r := range reqs {
+		p.placer.Place(r)
+	}
 }
 
 // committedEvents are the events of one journal message.
@@ -81,11 +114,14 @@ const (
 func (n *Node) newPartition(ctx context.Context, name string) (*Partition, error) {
 	c := n.cfg
 	cfg, opts := c.Matchmaker(name)
-	p := &Partition{n: n, name: name, mcfg: cfg, mopts: opts,
+	p := &Partition{n: n, name: name, mcfg: cfg, mopts: opts, placer: cfg.Placer, progress: make(chan struct{}),
 		jstream: c.Prefix + "_J_" + name, istream: c.Prefix + "_I_" + name,
 		subjI: c.Prefix + "." + name + ".i", subjE: c.Prefix + "." + name + ".e",
 		ready: make(chan struct{}), subs: map[*Subscription]struct{}{}, waiters: map[string][]chan struct{}{},
 		pending: map[uint64][]chan reply{}, recent: map[uint64]result{}}
+	if p.placer != nil {
+		p.mcfg.Placer = queuePlacer{p}
+	}
 	p.journal = &streamJournal{js: n.js, subject: c.Prefix + "." + name + ".j", node: c.NodeID, timeout: c.Timeout}
 	streams := []jetstream.StreamConfig{
 		{Name: p.jstream, Subjects: []string{p.journal.subject}},
@@ -164,6 +200,7 @@ func (p *Partition) load(ctx context.Context) error {
 	p.mu.Lock()
 	old := p.m
 	p.m, p.sub, p.applied, p.intake, p.owner = m, sub, applied, intake, false
+	p.movedLocked()
 	p.snapAt = max(p.snapAt, applied)
 	p.evRing = nil
 	p.metrics.Loads++
@@ -171,6 +208,7 @@ func (p *Partition) load(ctx context.Context) error {
 	if old != nil {
 		_ = old.Shutdown(nil) // it may have failed; its subscription ends either way
 	}
+	p.takePlacements() // asked for by a Matchmaker whose commit failed
 	select {
 	case <-p.ready:
 	default:
@@ -273,6 +311,7 @@ func (p *Partition) applyMessage(msg jetstream.Msg) error {
 	}
 	p.applied = seq
 	p.intake = max(p.intake, headerUint(msg.Headers(), hdrIntake))
+	p.movedLocked()
 	p.metrics.Followed++
 	p.dispatchLocked(results)
 	return nil
@@ -298,6 +337,7 @@ func (p *Partition) takeover(ctx context.Context) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.applied, p.owner = ack.Sequence, true
+	p.movedLocked()
 	p.journal.own(ack.Sequence)
 	p.metrics.Takeovers++
 	return nil
@@ -316,6 +356,14 @@ func (p *Partition) own(ctx context.Context, rev uint64) (err error) {
 		p.mu.Unlock()
 	}()
 	p.republishEvents(ctx)
+	if p.placer != nil {
+		// The predecessor may have died before or after its host placed these: place them
+		// again (the host deduplicates by PlacementID; see the package documentation).
+		p.mu.Lock()
+		pending := p.m.Placements()
+		p.mu.Unlock()
+		p.place(pending)
+	}
 	cons, err := p.readFrom(ctx, p.istream, func() uint64 { return p.intake })
 	if err != nil {
 		return err
@@ -352,6 +400,9 @@ func (p *Partition) own(ctx context.Context, rev uint64) (err error) {
 			return err
 		}
 		p.publishEvents(context.Background(), journal, events) // committed: publish even when closing
+		if p.placer != nil {
+			p.place(p.takePlacements())
+		}
 		p.maybeSnapshot(ctx)
 	}
 }
@@ -448,10 +499,17 @@ func (p *Partition) tick() ([]mm.Event, uint64, error) {
 	}
 	seq, _ := p.journal.position()
 	p.applied, p.intake = seq, intake
+	p.movedLocked()
 	p.metrics.Ticks++
 	p.metrics.Requests += uint64(len(results))
 	events := p.dispatchLocked(results)
 	return events, seq, nil
+}
+
+// movedLocked wakes the callers waiting for this node to follow the journal further.
+func (p *Partition) movedLocked() {
+	close(p.progress)
+	p.progress = make(chan struct{})
 }
 
 // discardLocked drops the events of a commit that failed: nobody sees them.
@@ -540,6 +598,7 @@ func (p *Partition) close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.closed = true
+	p.movedLocked() // CatchUp calls see it
 	for s := range p.subs {
 		s.end(mm.ErrClosed)
 	}
