@@ -3,9 +3,11 @@ package natscluster
 // This file holds the fault tests: matchmaker nodes run as child processes (this test binary,
 // re-executed) against a 3-server NATS cluster, while the test kills the owner (SIGKILL) at
 // random points, pauses it past its lease (SIGSTOP), cuts its connection, and restarts NATS
-// servers, under a steady load of requests from an API node in the test process. Then it
-// checks what was committed against what was acknowledged, with an oracle: one single-process
-// Matchmaker fed the committed journal.
+// servers, under a steady load of requests from an API node in the test process. Two
+// partitions run on the same nodes (often with different owners): "duel" completes its matches
+// at once, "place" places them through the owner's Placer, which reports each placement
+// through its node. Then it checks each partition's committed history against what was
+// acknowledged, with an oracle: one single-process Matchmaker fed the committed journal.
 //
 // CI runs MM_FAULT_RUNS=1 (one run of 20 faults). The long run:
 //
@@ -14,6 +16,7 @@ package natscluster
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -52,12 +55,48 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// The fault tests' partitions: "duel" completes matches at once; "place" places them through
+// the owner's Placer, which reports the placement through its node.
+var faultParts = []string{"duel", "place"}
+
 // faultConfig is the Matchmaker of the fault tests: tickets that find no partner time out
-// within seconds, so every acknowledged ticket ends.
+// within seconds, so every acknowledged ticket ends. The "place" partition's Placer does
+// nothing here (the API node and the oracle never place); a child node's places (childPlacer).
 func faultConfig(part string) (mm.Config, []mm.Option) {
 	cfg, opts := duelConfig(part)
 	cfg.RequestTimeout = 3 * time.Second
+	if part == "place" {
+		cfg.FlexMatchMode = mm.WithQueue
+		cfg.PlacementTimeout = 20 * time.Second // longer than any failover: a placement never times out
+		cfg.Placer = mm.PlacerFunc(func(mm.PlacementRequest) {})
+	}
 	return cfg, opts
+}
+
+// placedArn is the game session a child places match id in.
+func placedArn(id string) string { return "gs-" + id }
+
+// childPlacer places each match at once, in game session placedArn(match), and reports it
+// through the node (once it has started), retrying until the report is applied or refused.
+func childPlacer(node <-chan *Node, log *slog.Logger) mm.Placer {
+	var n *Node
+	var once sync.Once
+	return mm.PlacerFunc(func(r mm.PlacementRequest) {
+		go func() {
+			once.Do(func() { n = <-node })
+			for {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				err := n.Partition("place").CompletePlacement(ctx, r.PlacementID,
+					mm.PlacedGameSession{GameSessionArn: placedArn(r.PlacementID)})
+				cancel()
+				if err == nil || errors.Is(err, mm.ErrNotFound) || errors.Is(err, mm.ErrClosed) {
+					return
+				}
+				log.Warn("complete placement", "placement", r.PlacementID, "err", err)
+				time.Sleep(50 * time.Millisecond)
+			}
+		}()
+	})
 }
 
 // runChild runs a node until SIGTERM.
@@ -71,9 +110,18 @@ func runChild(id string) {
 		os.Exit(2)
 	}
 	var n *Node
+	started := make(chan *Node, 1)
+	placer := childPlacer(started, log)
+	config := func(part string) (mm.Config, []mm.Option) {
+		cfg, opts := faultConfig(part)
+		if cfg.Placer != nil {
+			cfg.Placer = placer
+		}
+		return cfg, opts
+	}
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		n, err = Start(ctx, Config{Conn: nc, Partitions: []string{"duel"}, Matchmaker: faultConfig, NodeID: id,
+		n, err = Start(ctx, Config{Conn: nc, Partitions: faultParts, Matchmaker: config, NodeID: id,
 			LeaseTTL: ttl, TickInterval: 20 * time.Millisecond, SnapshotEvery: 100, Replicas: 3, KeepJournal: true,
 			Timeout: time.Second, Logger: log})
 		cancel()
@@ -82,6 +130,7 @@ func runChild(id string) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	started <- n
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
 	<-sig
@@ -190,8 +239,8 @@ type faultRun struct {
 	ttl      time.Duration
 
 	mu     sync.Mutex
-	acked  []string // tickets whose StartMatchmaking returned a ticket
-	errors int      // requests that returned an error (not acknowledged)
+	acked  map[string][]string // partition → tickets whose StartMatchmaking returned a ticket
+	errors int                 // requests that returned an error (not acknowledged)
 	why    map[string]int
 	faults map[string]int
 }
@@ -220,8 +269,11 @@ func TestFaults(t *testing.T) {
 			for k, v := range fr.faults {
 				total[k] += v
 			}
-			acked += len(fr.acked)
-			tickets += len(fr.acked) + fr.errors
+			for _, ids := range fr.acked {
+				acked += len(ids)
+				tickets += len(ids)
+			}
+			tickets += fr.errors
 		})
 		if !ok {
 			break
@@ -230,19 +282,21 @@ func TestFaults(t *testing.T) {
 	if t.Failed() {
 		return
 	}
-	t.Logf("%d runs × %d faults %v; %d tickets acknowledged of %d requested; 0 lost, 0 players matched twice, "+
-		"one terminal event each, 0 sessions overfilled, oracle agrees", runs, faults, total, acked, tickets)
+	t.Logf("%d runs × %d faults %v; %d tickets acknowledged of %d requested in partitions %v; 0 lost, "+
+		"0 players matched twice, one terminal event each, 0 sessions overfilled, every placement placed once, "+
+		"oracle agrees", runs, faults, total, acked, tickets, faultParts)
 }
 
 func newFaultRun(t *testing.T, seed uint64) *faultRun {
 	fr := &faultRun{t: t, rng: rand.New(rand.NewPCG(seed, seed)), cluster: startCluster(t), ttl: time.Second,
-		faults: map[string]int{}, why: map[string]int{}}
+		faults: map[string]int{}, why: map[string]int{}, acked: map[string][]string{}}
 	var upstream []string
 	for _, o := range fr.cluster.opts {
 		upstream = append(upstream, fmt.Sprintf("127.0.0.1:%d", o.Port))
 	}
 	cfg := testConfig(connect(t, fr.cluster.url(0)), "api")
 	cfg.Matchmaker, cfg.Follower, cfg.Replicas, cfg.LeaseTTL = faultConfig, true, 3, fr.ttl
+	cfg.Partitions = faultParts
 	fr.api = startClusterNode(t, cfg)
 	dir := t.TempDir()
 	for i := range 3 {
@@ -264,11 +318,11 @@ func newFaultRun(t *testing.T, seed uint64) *faultRun {
 	return fr
 }
 
-// owner returns the child that holds the lease, or nil.
-func (fr *faultRun) owner() *child {
+// owner returns the child that holds partition part's lease, or nil.
+func (fr *faultRun) owner(part string) *child {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	e, err := fr.api.lease.Get(ctx, "duel")
+	e, err := fr.api.lease.Get(ctx, part)
 	if err != nil {
 		return nil
 	}
@@ -282,13 +336,20 @@ func (fr *faultRun) owner() *child {
 
 func (fr *faultRun) run(faults int) {
 	t := fr.t
-	p := fr.api.Partition("duel")
-	sub, err := p.Subscribe(context.Background())
-	require.NoError(t, err)
+	subs := map[string]*Subscription{}
+	for _, part := range faultParts {
+		sub, err := fr.api.Partition(part).Subscribe(context.Background())
+		require.NoError(t, err)
+		subs[part] = sub
+	}
 	loadCtx, stopLoad := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	for w := range 4 {
-		wg.Go(func() { fr.load(loadCtx, w) })
+	for w := range 6 {
+		part := faultParts[0] // 4 workers on duel, 2 on place
+		if w >= 4 {
+			part = faultParts[1]
+		}
+		wg.Go(func() { fr.load(loadCtx, part, w) })
 	}
 	for range faults {
 		time.Sleep(time.Duration(100+fr.rng.IntN(500)) * time.Millisecond)
@@ -301,49 +362,53 @@ func (fr *faultRun) run(faults int) {
 			c.start(t, fr.ttl)
 		}
 	}
-
-	// The API node keeps up with the journal.
-	if s, err := fr.api.js.Stream(context.Background(), "mm_J_duel"); err == nil {
-		if info, err := s.Info(context.Background()); err == nil {
-			deadline := time.Now().Add(10 * time.Second)
-			for p.Metrics().Journal < info.State.LastSeq && time.Now().Before(deadline) {
-				time.Sleep(10 * time.Millisecond)
-			}
-			if p.Metrics().Journal < info.State.LastSeq {
-				fr.diagnose()
-				t.Fatalf("the API node is at journal message %d of %d", p.Metrics().Journal, info.State.LastSeq)
-			}
-		}
+	for _, part := range faultParts {
+		fr.checkPartition(part, subs[part])
 	}
-	// Every acknowledged ticket ends (a ticket without a partner times out after 3 s).
+}
+
+// checkPartition checks one partition once the faults are over.
+func (fr *faultRun) checkPartition(part string, sub *Subscription) {
+	t := fr.t
+	p := fr.api.Partition(part)
+	// The API node keeps up with the journal.
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	for _, id := range fr.acked {
+	cctx, ccancel := context.WithTimeout(ctx, 10*time.Second)
+	err := p.CatchUp(cctx)
+	ccancel()
+	if err != nil {
+		fr.diagnose(part)
+		t.Fatalf("%s: the API node does not catch up with the journal: %v (at %+v)", part, err, p.Metrics())
+	}
+	// Every acknowledged ticket ends (a ticket without a partner times out after 3 s; a placed
+	// one completes).
+	for _, id := range fr.acked[part] {
 		if _, err := p.Wait(ctx, id); err != nil {
-			fr.diagnose()
-			require.NoError(t, err, "ticket %s", id)
+			fr.diagnose(part)
+			require.NoError(t, err, "%s: ticket %s", part, id)
 		}
 	}
 	// Wait for the events of the last journal message the API node applied.
 	at := p.Metrics().Journal
-	o := newOracle(t, faultConfig)
-	o.follow(t, fr.api.js, "mm_J_duel", at)
-	fr.check(o, sub)
+	o := newOracleFor(t, faultConfig, part)
+	o.follow(t, fr.api.js, "mm_J_"+part, at)
+	fr.check(part, o, sub)
 }
 
-// diagnose logs where the partition stands, for a run that stalls.
-func (fr *faultRun) diagnose() {
+// diagnose logs where a partition stands, for a run that stalls.
+func (fr *faultRun) diagnose(part string) {
 	t := fr.t
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	e, err := fr.api.lease.Get(ctx, "duel")
+	e, err := fr.api.lease.Get(ctx, part)
 	if err == nil {
 		t.Logf("lease: %s rev %d at %v", e.Value(), e.Revision(), e.Created())
 	} else {
 		t.Logf("lease: %v", err)
 	}
-	t.Logf("api node: %+v", fr.api.Partition("duel").Metrics())
-	if s, err := fr.api.js.Stream(ctx, "mm_J_duel"); err == nil {
+	t.Logf("api node: %+v", fr.api.Partition(part).Metrics())
+	if s, err := fr.api.js.Stream(ctx, "mm_J_"+part); err == nil {
 		info, err := s.Info(ctx)
 		if err == nil {
 			t.Logf("journal: %+v cluster %+v", info.State, info.Cluster)
@@ -360,8 +425,8 @@ func (fr *faultRun) diagnose() {
 }
 
 // load submits tickets, and sometimes stops one, until ctx ends.
-func (fr *faultRun) load(ctx context.Context, w int) {
-	p := fr.api.Partition("duel")
+func (fr *faultRun) load(ctx context.Context, part string, w int) {
+	p := fr.api.Partition(part)
 	rng := rand.New(rand.NewPCG(uint64(w), 7))
 	for i := 0; ctx.Err() == nil; i++ {
 		id := fmt.Sprintf("w%d-%d", w, i)
@@ -374,7 +439,7 @@ func (fr *faultRun) load(ctx context.Context, w int) {
 		fr.mu.Lock()
 		if err == nil {
 			assert.Equal(fr.t, id, tk.TicketID)
-			fr.acked = append(fr.acked, id)
+			fr.acked[part] = append(fr.acked[part], id)
 		} else {
 			fr.errors++
 			fr.why[err.Error()]++
@@ -383,9 +448,9 @@ func (fr *faultRun) load(ctx context.Context, w int) {
 	}
 }
 
-// fault injects one fault at random.
+// fault injects one fault at random, on the owner of a partition picked at random.
 func (fr *faultRun) fault() {
-	own := fr.owner()
+	own := fr.owner(faultParts[fr.rng.IntN(len(faultParts))])
 	if own == nil || own.cmd.ProcessState != nil {
 		own = fr.children[fr.rng.IntN(len(fr.children))]
 	}
@@ -419,11 +484,20 @@ var terminalEvents = []string{"MatchmakingSucceeded", "MatchmakingTimedOut", "Ma
 
 // check compares the committed history (the oracle's) with what was acknowledged and with what
 // the API node's subscription and the events stream delivered.
-func (fr *faultRun) check(o *oracle, sub *Subscription) {
+func (fr *faultRun) check(part string, o *oracle, sub *Subscription) {
 	t := fr.t
 	terminal := map[string]int{}
 	matched := map[string]int{}
+	proposed := map[string]int{}
 	for _, e := range o.events {
+		if pm, ok := e.(*mm.PotentialMatchCreated); ok {
+			for _, id := range pm.TicketIDs() {
+				proposed[id]++
+			}
+		}
+		if s, ok := e.(*mm.MatchmakingSucceeded); ok && part == "place" {
+			assert.Equal(t, placedArn(s.MatchID), s.GameSessionInfo.GameSessionArn, "match %s placed by a child", s.MatchID)
+		}
 		if !slices.Contains(terminalEvents, e.EventType()) {
 			continue
 		}
@@ -441,8 +515,11 @@ func (fr *faultRun) check(o *oracle, sub *Subscription) {
 			assert.Equal(t, 2, players, "session overfilled or underfilled: %v", e.TicketIDs())
 		}
 	}
+	for id, n := range proposed {
+		assert.Equal(t, 1, n, "%s: ticket %s in %d matches (a placement timed out)", part, id, n)
+	}
 	lost := 0
-	for _, id := range fr.acked {
+	for _, id := range fr.acked[part] {
 		if len(o.m.DescribeMatchmaking(id)) == 0 {
 			lost++
 		}
@@ -472,17 +549,17 @@ func (fr *faultRun) check(o *oracle, sub *Subscription) {
 		want = append(want, describe(e))
 	}
 	assert.Equal(t, want, got)
-	fr.checkEventsStream(o)
-	t.Logf("%d acknowledged, %d refused or timed out %v, %d journal ticks, longest pause between ticks %v (before message %d), faults %v",
-		len(fr.acked), fr.errors, fr.why, o.ticks, o.gap.Round(time.Millisecond), o.gapAt, fr.faults)
+	fr.checkEventsStream(part, o)
+	t.Logf("%s: %d acknowledged, %d refused or timed out in all %v, %d journal ticks, longest pause between ticks %v (before message %d), faults %v",
+		part, len(fr.acked[part]), fr.errors, fr.why, o.ticks, o.gap.Round(time.Millisecond), o.gapAt, fr.faults)
 }
 
 // checkEventsStream checks that the events stream holds each journal message's events once.
-func (fr *faultRun) checkEventsStream(o *oracle) {
+func (fr *faultRun) checkEventsStream(part string, o *oracle) {
 	t := fr.t
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s, err := fr.api.js.Stream(ctx, "mm_E_duel")
+	s, err := fr.api.js.Stream(ctx, "mm_E_"+part)
 	require.NoError(t, err)
 	info, err := s.Info(ctx)
 	require.NoError(t, err)

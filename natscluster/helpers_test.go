@@ -163,7 +163,12 @@ type oracle struct {
 }
 
 func newOracle(t testing.TB, config func(string) (mm.Config, []mm.Option)) *oracle {
-	cfg, opts := config("duel")
+	return newOracleFor(t, config, "duel")
+}
+
+// newOracleFor is the oracle of partition part.
+func newOracleFor(t testing.TB, config func(string) (mm.Config, []mm.Option), part string) *oracle {
+	cfg, opts := config(part)
 	m, err := mm.New(cfg, opts...)
 	require.NoError(t, err)
 	sub, err := m.Subscribe()
