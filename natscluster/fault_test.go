@@ -28,6 +28,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -69,6 +70,7 @@ func faultConfig(part string) (mm.Config, []mm.Option) {
 		cfg.FlexMatchMode = mm.WithQueue
 		cfg.PlacementTimeout = 20 * time.Second // longer than any failover: a placement never times out
 		cfg.Placer = mm.PlacerFunc(func(mm.PlacementRequest) {})
+		cfg.BackfillMode = mm.BackfillAutomatic // a player who leaves is replaced
 	}
 	return cfg, opts
 }
@@ -238,11 +240,12 @@ type faultRun struct {
 	api      *Node
 	ttl      time.Duration
 
-	mu     sync.Mutex
-	acked  map[string][]string // partition → tickets whose StartMatchmaking returned a ticket
-	errors int                 // requests that returned an error (not acknowledged)
-	why    map[string]int
-	faults map[string]int
+	mu      sync.Mutex
+	acked   map[string][]string // partition → tickets whose StartMatchmaking returned a ticket
+	errors  int                 // requests that returned an error (not acknowledged)
+	why     map[string]int
+	faults  map[string]int
+	churned map[string]int // roster changes: done, refused, failed
 }
 
 func TestFaults(t *testing.T) {
@@ -255,7 +258,7 @@ func TestFaults(t *testing.T) {
 	if faults <= 0 {
 		faults = 20
 	}
-	total := map[string]int{}
+	total, churned := map[string]int{}, map[string]int{}
 	acked, tickets := 0, 0
 	for r := range runs {
 		seed := uint64(time.Now().UnixNano())
@@ -268,6 +271,9 @@ func TestFaults(t *testing.T) {
 			fr.run(faults)
 			for k, v := range fr.faults {
 				total[k] += v
+			}
+			for k, v := range fr.churned {
+				churned[k] += v
 			}
 			for _, ids := range fr.acked {
 				acked += len(ids)
@@ -282,14 +288,14 @@ func TestFaults(t *testing.T) {
 	if t.Failed() {
 		return
 	}
-	t.Logf("%d runs × %d faults %v; %d tickets acknowledged of %d requested in partitions %v; 0 lost, "+
-		"0 players matched twice, one terminal event each, 0 sessions overfilled, every placement placed once, "+
-		"oracle agrees", runs, faults, total, acked, tickets, faultParts)
+	t.Logf("%d runs × %d faults %v; %d tickets acknowledged of %d requested in partitions %v; roster changes %v; "+
+		"0 lost, 0 players matched twice, one terminal event each, 0 sessions overfilled, every placement placed once, "+
+		"oracle agrees", runs, faults, total, acked, tickets, faultParts, churned)
 }
 
 func newFaultRun(t *testing.T, seed uint64) *faultRun {
 	fr := &faultRun{t: t, rng: rand.New(rand.NewPCG(seed, seed)), cluster: startCluster(t), ttl: time.Second,
-		faults: map[string]int{}, why: map[string]int{}, acked: map[string][]string{}}
+		faults: map[string]int{}, why: map[string]int{}, acked: map[string][]string{}, churned: map[string]int{}}
 	var upstream []string
 	for _, o := range fr.cluster.opts {
 		upstream = append(upstream, fmt.Sprintf("127.0.0.1:%d", o.Port))
@@ -351,6 +357,7 @@ func (fr *faultRun) run(faults int) {
 		}
 		wg.Go(func() { fr.load(loadCtx, part, w) })
 	}
+	wg.Go(func() { fr.churn(loadCtx) })
 	for range faults {
 		time.Sleep(time.Duration(100+fr.rng.IntN(500)) * time.Millisecond)
 		fr.fault()
@@ -364,6 +371,9 @@ func (fr *faultRun) run(faults int) {
 	}
 	for _, part := range faultParts {
 		fr.checkPartition(part, subs[part])
+	}
+	for op, n := range fr.churned {
+		assert.False(t, strings.HasSuffix(op, " failed"), "%d roster changes (%s) failed", n, op)
 	}
 }
 
@@ -495,8 +505,13 @@ func (fr *faultRun) check(part string, o *oracle, sub *Subscription) {
 				proposed[id]++
 			}
 		}
+		backfill := slices.ContainsFunc(e.TicketIDs(), func(id string) bool { return !isLoadTicket(id) })
 		if s, ok := e.(*mm.MatchmakingSucceeded); ok && part == "place" {
-			assert.Equal(t, placedArn(s.MatchID), s.GameSessionInfo.GameSessionArn, "match %s placed by a child", s.MatchID)
+			if backfill { // a player left a placed session and a new one joined it
+				assert.True(t, strings.HasPrefix(s.GameSessionInfo.GameSessionArn, placedArn("")), "backfill %s", s.MatchID)
+			} else {
+				assert.Equal(t, placedArn(s.MatchID), s.GameSessionInfo.GameSessionArn, "match %s placed by a child", s.MatchID)
+			}
 		}
 		if !slices.Contains(terminalEvents, e.EventType()) {
 			continue
@@ -508,15 +523,23 @@ func (fr *faultRun) check(part string, o *oracle, sub *Subscription) {
 			players := 0
 			for _, tk := range s.Tickets {
 				for _, pl := range tk.Players {
-					matched[pl.PlayerID]++
+					if isLoadTicket(tk.TicketID) { // a backfill ticket lists the players already in the game
+						matched[pl.PlayerID]++
+					}
 					players++
 				}
 			}
-			assert.Equal(t, 2, players, "session overfilled or underfilled: %v", e.TicketIDs())
+			if backfill {
+				assert.LessOrEqual(t, players, 2, "session overfilled: %v", e.TicketIDs())
+			} else {
+				assert.Equal(t, 2, players, "session overfilled or underfilled: %v", e.TicketIDs())
+			}
 		}
 	}
 	for id, n := range proposed {
-		assert.Equal(t, 1, n, "%s: ticket %s in %d matches (a placement timed out)", part, id, n)
+		if isLoadTicket(id) {
+			assert.Equal(t, 1, n, "%s: ticket %s in %d matches (a placement timed out)", part, id, n)
+		}
 	}
 	lost := 0
 	for _, id := range fr.acked[part] {
@@ -550,8 +573,8 @@ func (fr *faultRun) check(part string, o *oracle, sub *Subscription) {
 	}
 	assert.Equal(t, want, got)
 	fr.checkEventsStream(part, o)
-	t.Logf("%s: %d acknowledged, %d refused or timed out in all %v, %d journal ticks, longest pause between ticks %v (before message %d), faults %v",
-		part, len(fr.acked[part]), fr.errors, fr.why, o.ticks, o.gap.Round(time.Millisecond), o.gapAt, fr.faults)
+	t.Logf("%s: %d acknowledged, %d refused or timed out in all %v, %d journal ticks, longest pause between ticks %v (before message %d), faults %v, roster changes %v",
+		part, len(fr.acked[part]), fr.errors, fr.why, o.ticks, o.gap.Round(time.Millisecond), o.gapAt, fr.faults, fr.churned)
 }
 
 // checkEventsStream checks that the events stream holds each journal message's events once.
@@ -588,6 +611,64 @@ func (fr *faultRun) checkEventsStream(part string, o *oracle) {
 		require.NoError(t, ctx.Err())
 	}
 	assert.Equal(t, len(o.events), len(seqs), "events on the events stream")
+}
+
+// isLoadTicket reports whether a ticket is one the load started (not a backfill).
+func isLoadTicket(id string) bool { return strings.HasPrefix(id, "w") }
+
+// churn changes the rosters of the "place" partition's game sessions until ctx ends, through
+// the API node: after a match, a player sometimes leaves (the session gets an automatic
+// backfill), a friend sometimes joins outside matchmaking, and a session sometimes ends.
+// Refusals (a player already gone, a full session, an ended session) are expected.
+func (fr *faultRun) churn(ctx context.Context) {
+	p := fr.api.Partition("place")
+	sub, err := p.Subscribe(ctx)
+	if err != nil {
+		return
+	}
+	defer sub.Close()
+	rng := rand.New(rand.NewPCG(99, 7))
+	friends := 0
+	count := func(op string, err error) {
+		fr.mu.Lock()
+		defer fr.mu.Unlock()
+		switch {
+		case err == nil:
+			fr.churned[op]++
+		case errors.Is(err, mm.ErrNotFound) || errors.Is(err, mm.ErrInvalidInput):
+			fr.churned[op+" refused"]++
+		case errors.Is(err, context.Canceled): // the load stopped
+			fr.churned[op+" cancelled"]++
+		default:
+			fr.churned[op+" failed"]++
+		}
+	}
+	for {
+		var e mm.Event
+		select {
+		case <-ctx.Done():
+			return
+		case e = <-sub.C():
+		}
+		s, ok := e.(*mm.MatchmakingSucceeded)
+		if !ok || len(s.Tickets) == 0 || len(s.Tickets[0].Players) == 0 {
+			continue
+		}
+		arn := s.GameSessionInfo.GameSessionArn
+		leaver := s.Tickets[0].Players[0]
+		rctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		switch r := rng.IntN(10); {
+		case r < 4:
+			count("leave", p.RemovePlayers(rctx, arn, leaver.PlayerID))
+		case r < 6:
+			count("leave", p.RemovePlayers(rctx, arn, leaver.PlayerID))
+			friends++
+			count("join", p.AddPlayers(rctx, arn, mm.Player{PlayerID: fmt.Sprint("friend-", friends), Team: leaver.Team}))
+		case r < 7:
+			count("end", p.EndGameSession(rctx, arn))
+		}
+		cancel()
+	}
 }
 
 func describe(e mm.Event) string {
