@@ -18,7 +18,8 @@ import (
 )
 
 // ErrResultUnknown is returned when a request was applied but its result is no longer kept on
-// this node (it keeps the last 65,536); the request took effect.
+// this node (it keeps the last 65,536), or did not fit in its journal message (see Bounds in
+// the package documentation); the request took effect.
 var ErrResultUnknown = errors.New("natscluster: request applied; its result is no longer known")
 
 // StartMatchmaking starts a ticket on the partition's owner and returns it once the journal
@@ -142,7 +143,7 @@ func (p *Partition) awaitResult(ctx context.Context, seq uint64) (reply, error) 
 	if r, ok := p.recent[seq]; ok {
 		rp := p.replyLocked(r)
 		p.mu.Unlock()
-		return rp, rp.res.Err.err()
+		return rp, rp.err()
 	}
 	if p.intake >= seq {
 		p.mu.Unlock()
@@ -157,7 +158,7 @@ func (p *Partition) awaitResult(ctx context.Context, seq uint64) (reply, error) 
 	p.mu.Unlock()
 	select {
 	case rp := <-c:
-		return rp, rp.res.Err.err()
+		return rp, rp.err()
 	case <-ctx.Done():
 		p.mu.Lock()
 		forget(p.pending, seq, c)

@@ -144,9 +144,14 @@
 // # Bounds
 //
 //   - Requests per tick: MaxBatch (1,024) and MaxBatchBytes (a quarter of the server's
-//     max_payload, 256 KiB by default) of intake; the rest waits for the next tick. A tick's
-//     journal message must fit in max_payload, so a single request must stay below about half
-//     of it.
+//     max_payload, 256 KiB by default) of intake; the rest waits for the next tick.
+//   - A tick's journal message fits in the server's max_payload (less 4 KiB for headers),
+//     whatever the requests hold: their journal entries take at most half of it (a request
+//     that would take them past that waits for the next tick; one that does not fit even
+//     alone is refused with matchmaker.ErrInvalidInput), their results the rest (an error
+//     message is cut to 1 KiB; an AcknowledgeBackfill result that still does not fit is
+//     dropped from the message, and its caller gets ErrResultUnknown though the request took
+//     effect). A request larger than max_payload is refused by the server (nats.ErrMaxPayload).
 //   - Results kept per node for late callers: 65,536 (ErrResultUnknown after that).
 //   - Events a new owner can publish again: those of the last 64 journal messages it followed.
 //   - Subscriptions: SubscriberBuffer (65,536) events each; one that falls further behind is

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"time"
+	"unicode/utf8"
 
 	mm "github.com/seed-04d22514/matchmaker"
 )
@@ -48,15 +49,58 @@ type result struct {
 	Err    *wireError `json:"err,omitempty"`
 	Ticket string     `json:"ticket,omitempty"` // the ticket the request created, for start and backfill
 	Ack    *wireAck   `json:"ack,omitempty"`
+	// Lost says the result's details did not fit in the journal message: the request took
+	// effect, and its caller gets ErrResultUnknown.
+	Lost bool `json:"lost,omitempty"`
 }
 
-// apply runs one intake request on the owner's Matchmaker.
-func apply(m *mm.Matchmaker, seq uint64, body []byte) result {
+// tickReserve is the room a tick's journal message keeps for the tick's own entry (and the
+// journal's first entry), beyond the requests and their results.
+const tickReserve = 4 << 10
+
+// maxErrorMessage bounds an error message carried in the journal.
+const maxErrorMessage = 1 << 10
+
+// truncate cuts s to at most n bytes, on a rune boundary, marking the cut.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n - len("…")
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// joinJSON makes a JSON array of encoded values; nil for none.
+func joinJSON(items [][]byte) []byte {
+	if len(items) == 0 {
+		return nil
+	}
+	n := 2
+	for _, it := range items {
+		n += len(it) + 1
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '[')
+	for i, it := range items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, it...)
+	}
+	return append(b, ']')
+}
+
+// apply runs one intake request on the owner's Matchmaker; it returns the result and the
+// Matchmaker's error, if any.
+func apply(m *mm.Matchmaker, seq uint64, body []byte) (result, error) {
 	r := result{Seq: seq}
 	var req request
 	if err := json.Unmarshal(body, &req); err != nil {
-		r.Err = &wireError{Code: codeInvalid, Message: "natscluster: unreadable request: " + err.Error()}
-		return r
+		r.Err = &wireError{Code: codeInvalid, Message: truncate("natscluster: unreadable request: "+err.Error(), maxErrorMessage)}
+		return r, nil
 	}
 	var err error
 	switch {
@@ -96,7 +140,7 @@ func apply(m *mm.Matchmaker, seq uint64, body []byte) result {
 	if err != nil {
 		r.Err = toWireError(err)
 	}
-	return r
+	return r, err
 }
 
 // Error codes carried across nodes; each matches the core's sentinel.
@@ -129,7 +173,7 @@ func toWireError(err error) *wireError {
 	case errors.Is(err, mm.ErrClosed):
 		code = codeClosed
 	}
-	return &wireError{Code: code, Message: err.Error()}
+	return &wireError{Code: code, Message: truncate(err.Error(), maxErrorMessage)}
 }
 
 // RemoteError is an error the partition's owner returned for a request: its message is the

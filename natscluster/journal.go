@@ -32,6 +32,10 @@ const (
 // errNotOwner refuses an Append on a node that does not own the partition.
 var errNotOwner = errors.New("natscluster: this node does not own the partition")
 
+// errBatchFull refuses an entry that would take the tick's journal message past its bound: the
+// request is left for the next tick (or refused, when it cannot fit in any message).
+var errBatchFull = errors.New("natscluster: the tick's journal message is full")
+
 // ErrFenced is the cause of a failed Sync when another node has appended to the journal since
 // this one last did: ownership moved on, and this node stops owning the partition.
 var ErrFenced = errors.New("natscluster: journal moved on: another node owns the partition")
@@ -50,8 +54,8 @@ type streamJournal struct {
 	buf     []byte // framed entries since the last Sync
 	n       int    // entries in buf
 	intake  uint64 // the intake position after this batch
-	results []result
-	bytes   int // the size of the last message published, for the bound on a batch
+	results []byte // the batch's results, a JSON array
+	limit   int    // Append refuses entries that would take buf past it; 0: no bound
 }
 
 // Append buffers one entry; it fails only when this node does not own the partition.
@@ -60,6 +64,9 @@ func (j *streamJournal) Append(entry []byte) error {
 	defer j.mu.Unlock()
 	if !j.active {
 		return errNotOwner
+	}
+	if j.limit > 0 && len(j.buf)+binary.MaxVarintLen64+len(entry) > j.limit {
+		return errBatchFull
 	}
 	j.buf = binary.AppendUvarint(j.buf, uint64(len(entry)))
 	j.buf = append(j.buf, entry...)
@@ -85,7 +92,7 @@ func (j *streamJournal) Sync() error {
 	msg.Header.Set(hdrIntake, strconv.FormatUint(j.intake, 10))
 	msg.Header.Set(hdrNode, j.node)
 	msg.Data = encodeTick(j.n, j.buf, j.results)
-	j.buf, j.n, j.results, j.bytes = j.buf[:0], 0, nil, len(msg.Data)
+	j.buf, j.n, j.results = j.buf[:0], 0, nil
 	ctx, cancel := context.WithTimeout(context.Background(), j.timeout)
 	defer cancel()
 	ack, err := j.js.PublishMsg(ctx, msg, jetstream.WithExpectLastSequence(j.last))
@@ -100,11 +107,26 @@ func (j *streamJournal) Sync() error {
 	return nil
 }
 
-// setBatch records what the next Sync's message says about the intake.
-func (j *streamJournal) setBatch(intake uint64, results []result) {
+// setBatch records what the next Sync's message says about the intake: the position after the
+// batch, and the batch's results as a JSON array.
+func (j *streamJournal) setBatch(intake uint64, results []byte) {
 	j.mu.Lock()
 	j.intake, j.results = intake, results
 	j.mu.Unlock()
+}
+
+// setLimit bounds the entries Append takes (0: no bound).
+func (j *streamJournal) setLimit(n int) {
+	j.mu.Lock()
+	j.limit = n
+	j.mu.Unlock()
+}
+
+// size is the size of the entries buffered for the next Sync.
+func (j *streamJournal) size() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return len(j.buf)
 }
 
 // own makes this node the owner from the journal position last on.
@@ -134,12 +156,14 @@ func isWrongLastSeq(err error) bool {
 }
 
 // encodeTick writes a tick message's body: the count of entries, each entry with its length,
-// then the results as JSON.
-func encodeTick(n int, framed []byte, results []result) []byte {
+// then the results, a JSON array (null for none).
+func encodeTick(n int, framed []byte, results []byte) []byte {
 	b := binary.AppendUvarint(nil, uint64(n))
 	b = append(b, framed...)
-	js, _ := json.Marshal(results) // plain data: never fails
-	return append(b, js...)
+	if results == nil {
+		results = []byte("null")
+	}
+	return append(b, results...)
 }
 
 // decodeTick reads a tick message's body.

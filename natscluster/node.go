@@ -210,6 +210,15 @@ func (n *Node) Close() error {
 
 func (n *Node) logger() *slog.Logger { return n.cfg.Logger }
 
+// messageBytes bounds a journal message: the server's max payload, less room for headers.
+func (n *Node) messageBytes() int {
+	mp := int64(1 << 20)
+	if v := n.cfg.Conn.MaxPayload(); v > 0 {
+		mp = v
+	}
+	return int(mp) - 4<<10
+}
+
 // batchBytes is MaxBatchBytes, or its default from the server's max payload.
 func (n *Node) batchBytes() int {
 	if n.cfg.MaxBatchBytes > 0 {

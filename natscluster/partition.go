@@ -8,6 +8,7 @@ package natscluster
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -468,31 +469,63 @@ func (p *Partition) readIntake(cons jetstream.Consumer) error {
 
 // tick applies the fetched intake up to the batch bounds and ticks; the tick's Sync commits.
 // It returns the events the message committed and its journal sequence.
+//
+// The tick's journal message must fit in the server's max_payload whatever the requests hold,
+// or every commit would fail on the same request and the partition would stop. So half of it
+// bounds the entries (the journal refuses an entry past that, and the request waits for the
+// next tick, or is refused when it would not fit even alone), the results get what is left,
+// and a result that still does not fit loses its details (its caller gets ErrResultUnknown).
 func (p *Partition) tick() ([]mm.Event, uint64, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	msgBudget := p.n.messageBytes()
+	entryBudget := msgBudget / 2
 	var results []result
-	size, n := 0, 0
+	var raw [][]byte // results as JSON
+	size, n, resultBytes := 0, 0, 0
 	intake := p.intake
+	p.journal.setLimit(entryBudget)
 	for _, msg := range p.fetched {
-		if n > 0 && size+len(msg.Data()) > p.n.batchBytes() {
+		if n > 0 && (size+len(msg.Data()) > p.n.batchBytes() || resultBytes > (msgBudget-entryBudget)/2) {
 			break
 		}
 		meta, err := msg.Metadata()
 		if err != nil {
+			p.journal.setLimit(0)
 			return nil, 0, fmt.Errorf("%w: intake: %v", errReload, err)
 		}
 		if meta.Sequence.Stream <= intake {
 			n++
 			continue // already applied (a fetch that overlapped)
 		}
+		r, err := apply(p.m, meta.Sequence.Stream, msg.Data())
+		if errors.Is(err, errBatchFull) {
+			if len(results) > 0 {
+				break // it gets the next tick's message to itself
+			}
+			r.Err = &wireError{Code: codeInvalid, Message: fmt.Sprintf(
+				"natscluster: the request does not fit in a journal message (entries hold at most %d bytes; see max_payload)", entryBudget)}
+		}
 		size += len(msg.Data())
 		n++
 		intake = meta.Sequence.Stream
-		results = append(results, apply(p.m, intake, msg.Data()))
+		b, _ := json.Marshal(r) // plain data: never fails
+		results, raw, resultBytes = append(results, r), append(raw, b), resultBytes+len(b)+1
+	}
+	p.journal.setLimit(0)
+	if p.journal.size()+resultBytes > msgBudget-tickReserve {
+		for i := range results { // keep what every caller needs: the error code, the ticket
+			if results[i].Ack != nil {
+				results[i].Ack, results[i].Lost = nil, true
+			}
+			if results[i].Err != nil {
+				results[i].Err.Message = truncate(results[i].Err.Message, 128)
+			}
+			raw[i], _ = json.Marshal(results[i])
+		}
 	}
 	p.fetched = p.fetched[n:]
-	p.journal.setBatch(intake, results)
+	p.journal.setBatch(intake, joinJSON(raw))
 	if err := p.m.Tick(time.Now()); err != nil {
 		p.discardLocked()
 		return nil, 0, fmt.Errorf("%w: commit failed: %v", errReload, err)
@@ -579,6 +612,14 @@ func (p *Partition) dispatchLocked(results []result) []mm.Event {
 		}
 	}
 	return events
+}
+
+// err is the error a caller gets for the reply.
+func (rp reply) err() error {
+	if rp.res.Lost {
+		return ErrResultUnknown
+	}
+	return rp.res.Err.err()
 }
 
 // replyLocked makes a caller's reply: for a request that created a ticket, the ticket as this

@@ -1,0 +1,77 @@
+package natscluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	mm "github.com/seed-04d22514/matchmaker"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// bigPlayers returns n players whose number-map attribute makes the request about size
+// bytes of JSON: numbers that are short in JSON and 8 bytes in the journal.
+func bigPlayers(prefix string, n, size int) []mm.Player {
+	var ps []mm.Player
+	for i := range n {
+		m := map[string]float64{}
+		for k := 0; k < size/n/8; k++ {
+			m[fmt.Sprintf("%x", k)] = 1
+		}
+		ps = append(ps, mm.Player{PlayerID: fmt.Sprint(prefix, i), Attributes: mm.Attributes{"junk": mm.StringNumberMapValue(m)}})
+	}
+	return ps
+}
+
+// TestHugeRequestsDoNotWedgeThePartition sends requests whose journal entries come near the
+// server's max payload: each is applied or refused at once, and the partition goes on
+// committing (a request whose tick message could not be published would otherwise fail every
+// commit, forever).
+func TestHugeRequestsDoNotWedgeThePartition(t *testing.T) {
+	s := startServer(t, serverOptions(t.TempDir(), "s0"))
+	cfg := testConfig(connect(t, s.ClientURL()), "owner")
+	cfg.LeaseTTL = 5 * time.Second // a tick that decodes a megabyte under the race detector is slow
+	n := startNode(t, cfg)
+	owner(t, "duel", n)
+	p := n.Partition("duel")
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	// JSON sizes whose entries (about 1.6 times as large) fit two in a message or one, do not
+	// fit in half the max payload, land just below the core's 1 MiB bound on an entry (where
+	// the tick's message, with its results, used to exceed the max payload: found with a sweep
+	// of sizes), and exceed the max payload as requests.
+	sizes := []int{150 << 10, 160 << 10, 340 << 10, 671200, 671400, 671600, 671800, 1000 << 10}
+	var ins []mm.StartMatchmakingInput
+	for i, size := range sizes {
+		ins = append(ins, mm.StartMatchmakingInput{TicketID: fmt.Sprint("big", i), Players: bigPlayers(fmt.Sprint("b", i, "-"), 10, size)})
+	}
+	var wg sync.WaitGroup
+	for i, in := range ins {
+		wg.Go(func() {
+			_, err := p.StartMatchmaking(ctx, in)
+			if !errors.Is(err, nats.ErrMaxPayload) {
+				assert.ErrorIs(t, err, mm.ErrInvalidInput, "%d bytes", sizes[i])
+			}
+			if err != nil {
+				assert.LessOrEqual(t, len(err.Error()), maxErrorMessage, "the error message is bounded")
+			}
+		})
+	}
+	wg.Wait()
+	_, err := p.StartMatchmaking(ctx, solo("small"))
+	require.NoError(t, err)
+	assert.True(t, p.IsOwner())
+	assert.Equal(t, uint64(1), p.Metrics().Loads, "no commit failed")
+}
+
+func TestTruncate(t *testing.T) {
+	assert.Equal(t, "abc", truncate("abc", 3))
+	assert.Equal(t, "a…", truncate("abcdef", 4))
+	assert.Equal(t, "…", truncate("éééé", 4)) // never cuts a rune
+	assert.Equal(t, "é…", truncate("éééé", 5))
+}
