@@ -59,10 +59,12 @@
 //   - Events: every node's copy produces the same events with the same Seq; a Subscription
 //     on any node receives them once each, and only committed ones (the owner's events of a
 //     tick are handed out after its commit; those of a failed commit are dropped). The owner
-//     also publishes each journal message's events, as a JSON array of EventBridge envelopes
-//     (matchmaker.NewEnvelope), on the stream mm_E_P with the message ID "P.<journal
-//     sequence>": a new owner publishes again the events of the last messages it followed,
-//     and the stream drops those already there.
+//     also publishes each journal message's events, in order, as a JSON array of EventBridge
+//     envelopes (matchmaker.NewEnvelope), on the stream mm_E_P: one message, or several parts
+//     when they exceed max_payload (headers Mm-Journal, Mm-Part, Mm-Parts; message ID
+//     "P.<journal sequence>.<part>"). A publish that fails is tried again at the next tick; a
+//     new owner publishes the events after the last message on the stream, and the stream
+//     drops parts it already has.
 //   - Reads (DescribeMatchmaking, DescribeGameSession, Placements, Wait) come from the node's
 //     own copy, which holds committed state only: a node sees its own acknowledged requests;
 //     another node sees them once it has followed the same journal message (one tick later,
@@ -153,7 +155,11 @@
 //     dropped from the message, and its caller gets ErrResultUnknown though the request took
 //     effect). A request larger than max_payload is refused by the server (nats.ErrMaxPayload).
 //   - Results kept per node for late callers: 65,536 (ErrResultUnknown after that).
-//   - Events a new owner can publish again: those of the last 64 journal messages it followed.
+//   - Events waiting for the events stream: those of the last 64 journal messages that had
+//     events (an owner whose stream publishes keep failing longer than that, or a new owner
+//     whose predecessor fell further behind, leaves the older ones off the stream, logs an
+//     error and counts them in Metrics.EventsLost; subscriptions still get them). An event
+//     whose envelope alone exceeds max_payload is left off the stream the same way.
 //   - Subscriptions: SubscriberBuffer (65,536) events each; one that falls further behind is
 //     cut off with matchmaker.ErrSlowSubscriber.
 //   - Journal kept: from the previous snapshot on (SnapshotEvery to 2×SnapshotEvery

@@ -597,8 +597,12 @@ func (fr *faultRun) checkEventsStream(part string, o *oracle) {
 			meta, err := msg.Metadata()
 			require.NoError(t, err)
 			read = meta.Sequence.Stream
-			j := headerUint(msg.Headers(), hdrJournal)
-			assert.Greater(t, j, last, "events of journal message %d published twice or out of order", j)
+			j, part := headerUint(msg.Headers(), hdrJournal), headerUint(msg.Headers(), hdrPart)
+			if part == 0 {
+				assert.Greater(t, j, last, "events of journal message %d published twice or out of order", j)
+			} else {
+				assert.Equal(t, last, j, "part %d of journal message %d out of order", part, j)
+			}
 			last = j
 			var envs []json.RawMessage
 			require.NoError(t, json.Unmarshal(msg.Data(), &envs))

@@ -2,6 +2,7 @@ package natscluster
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	mm "github.com/seed-04d22514/matchmaker"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -74,4 +76,68 @@ func TestTruncate(t *testing.T) {
 	assert.Equal(t, "a…", truncate("abcdef", 4))
 	assert.Equal(t, "…", truncate("éééé", 4)) // never cuts a rune
 	assert.Equal(t, "é…", truncate("éééé", 5))
+}
+
+// TestEventsInParts commits ticks whose events exceed a small max_payload: the events stream
+// holds them all, in order, in parts.
+func TestEventsInParts(t *testing.T) {
+	opts := serverOptions(t.TempDir(), "s0")
+	opts.MaxPayload = 32 << 10
+	s := startServer(t, opts)
+	cfg := testConfig(connect(t, s.ClientURL()), "owner")
+	cfg.TickInterval = 200 * time.Millisecond // many requests per tick
+	n := startNode(t, cfg)
+	owner(t, "duel", n)
+	p := n.Partition("duel")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	sub, err := p.Subscribe(ctx)
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	for i := range 300 {
+		wg.Go(func() {
+			_, err := p.StartMatchmaking(ctx, solo(fmt.Sprint("t", i)))
+			assert.NoError(t, err)
+		})
+	}
+	wg.Wait()
+	require.NoError(t, p.CatchUp(ctx))
+	var want []string // envelope IDs
+	for drained := false; !drained; {
+		select {
+		case e := <-sub.C():
+			env, err := mm.NewEnvelope(e, mm.EnvelopeOptions{Namespace: "duel"})
+			require.NoError(t, err)
+			want = append(want, env.ID)
+		case <-time.After(500 * time.Millisecond):
+			drained = true
+		}
+	}
+	require.Len(t, want, 600, "searching per ticket, created and succeeded per match")
+	// Read the events stream back.
+	st, err := n.js.Stream(ctx, "mm_E_duel")
+	require.NoError(t, err)
+	cons, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
+	require.NoError(t, err)
+	var got []string
+	parts := 0
+	for len(got) < len(want) {
+		batch, err := cons.Fetch(100, jetstream.FetchMaxWait(time.Second))
+		require.NoError(t, err)
+		for msg := range batch.Messages() {
+			assert.LessOrEqual(t, len(msg.Data()), 32<<10)
+			if headerUint(msg.Headers(), hdrPart) > 0 {
+				parts++
+			}
+			var envs []struct{ ID string }
+			require.NoError(t, json.Unmarshal(msg.Data(), &envs))
+			for _, e := range envs {
+				got = append(got, e.ID)
+			}
+		}
+		require.NoError(t, ctx.Err())
+	}
+	assert.Equal(t, want, got[:len(want)])
+	assert.Positive(t, parts, "some journal message's events took more than one part")
+	assert.Zero(t, p.Metrics().EventsLost)
 }

@@ -55,6 +55,8 @@ type Partition struct {
 	recent    map[uint64]result          // results of recent intake messages
 	order     []uint64                   // recent's keys, oldest first
 	evRing    []committedEvents          // the events of the last journal messages
+	dropped   uint64                     // the last journal message whose events left the ring
+	published uint64                     // owner: the last journal message whose events are on the events stream
 	snapAt    uint64                     // the journal message of the newest snapshot this node knows
 	snapping  bool                       // a snapshot upload is under way
 	metrics   Metrics                    // guarded by mu
@@ -356,7 +358,21 @@ func (p *Partition) own(ctx context.Context, rev uint64) (err error) {
 		p.owner, p.fetched = false, nil
 		p.mu.Unlock()
 	}()
-	p.republishEvents(ctx)
+	if published, err := p.lastPublished(ctx); err != nil {
+		p.n.logger().Warn("natscluster: reading the events stream", "partition", p.name, "err", err)
+		p.mu.Lock()
+		p.published = p.applied // publish from here on
+		p.mu.Unlock()
+	} else {
+		p.mu.Lock()
+		p.published = published
+		if p.dropped > published {
+			p.n.logger().Error("natscluster: the events stream misses events of journal messages this node no longer holds",
+				"partition", p.name, "from", published+1, "to", p.dropped)
+		}
+		p.mu.Unlock()
+	}
+	p.publishPending(ctx)
 	if p.placer != nil {
 		// The predecessor may have died before or after its host placed these: place them
 		// again (the host deduplicates by PlacementID; see the package documentation).
@@ -396,11 +412,10 @@ func (p *Partition) own(ctx context.Context, rev uint64) (err error) {
 			}
 			p.n.logger().Warn("natscluster: intake reader restarted", "partition", p.name)
 		}
-		events, journal, err := p.tick()
-		if err != nil {
+		if err := p.tick(); err != nil {
 			return err
 		}
-		p.publishEvents(context.Background(), journal, events) // committed: publish even when closing
+		p.publishPending(context.Background()) // committed: publish even when closing
 		if p.placer != nil {
 			p.place(p.takePlacements())
 		}
@@ -468,14 +483,13 @@ func (p *Partition) readIntake(cons jetstream.Consumer) error {
 }
 
 // tick applies the fetched intake up to the batch bounds and ticks; the tick's Sync commits.
-// It returns the events the message committed and its journal sequence.
 //
 // The tick's journal message must fit in the server's max_payload whatever the requests hold,
 // or every commit would fail on the same request and the partition would stop. So half of it
 // bounds the entries (the journal refuses an entry past that, and the request waits for the
 // next tick, or is refused when it would not fit even alone), the results get what is left,
 // and a result that still does not fit loses its details (its caller gets ErrResultUnknown).
-func (p *Partition) tick() ([]mm.Event, uint64, error) {
+func (p *Partition) tick() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	msgBudget := p.n.messageBytes()
@@ -492,7 +506,7 @@ func (p *Partition) tick() ([]mm.Event, uint64, error) {
 		meta, err := msg.Metadata()
 		if err != nil {
 			p.journal.setLimit(0)
-			return nil, 0, fmt.Errorf("%w: intake: %v", errReload, err)
+			return fmt.Errorf("%w: intake: %v", errReload, err)
 		}
 		if meta.Sequence.Stream <= intake {
 			n++
@@ -528,15 +542,15 @@ func (p *Partition) tick() ([]mm.Event, uint64, error) {
 	p.journal.setBatch(intake, joinJSON(raw))
 	if err := p.m.Tick(time.Now()); err != nil {
 		p.discardLocked()
-		return nil, 0, fmt.Errorf("%w: commit failed: %v", errReload, err)
+		return fmt.Errorf("%w: commit failed: %v", errReload, err)
 	}
 	seq, _ := p.journal.position()
 	p.applied, p.intake = seq, intake
 	p.movedLocked()
 	p.metrics.Ticks++
 	p.metrics.Requests += uint64(len(results))
-	events := p.dispatchLocked(results)
-	return events, seq, nil
+	p.dispatchLocked(results)
+	return nil
 }
 
 // movedLocked wakes the callers waiting for this node to follow the journal further.
@@ -555,8 +569,8 @@ func (p *Partition) discardLocked() {
 }
 
 // dispatchLocked hands the events of the message just applied to this node's subscribers and
-// waiters, and the results to the callers awaiting them; it returns the events.
-func (p *Partition) dispatchLocked(results []result) []mm.Event {
+// waiters, and the results to the callers awaiting them, and keeps the events in the ring.
+func (p *Partition) dispatchLocked(results []result) {
 	var events []mm.Event
 	for {
 		e, ok := p.sub.TryNext()
@@ -608,10 +622,15 @@ func (p *Partition) dispatchLocked(results []result) []mm.Event {
 		}
 		p.evRing = append(p.evRing, committedEvents{journal: seq, events: events})
 		if len(p.evRing) > eventsKept {
-			p.evRing = p.evRing[1:]
+			gone := p.evRing[0]
+			p.evRing, p.dropped = p.evRing[1:], gone.journal
+			if p.owner && gone.journal > p.published {
+				p.n.logger().Error("natscluster: events left off the events stream: it did not take them for 64 journal messages",
+					"partition", p.name, "journal", gone.journal, "events", len(gone.events))
+				p.metrics.EventsLost += uint64(len(gone.events))
+			}
 		}
 	}
-	return events
 }
 
 // err is the error a caller gets for the reply.
