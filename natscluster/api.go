@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -132,9 +133,23 @@ func (p *Partition) submit(ctx context.Context, msgID string, req request) (repl
 		if errors.Is(err, nats.ErrMaxPayload) {
 			return reply{}, err
 		}
+		if isStreamFull(err) {
+			return reply{}, fmt.Errorf("%w: the intake of partition %s is full (Config.MaxIntakeBytes): %v", mm.ErrLimit, p.name, err)
+		}
 		sleep(ctx, backoff)
 	}
 	return p.awaitResult(ctx, seq)
+}
+
+// errCodeStreamStoreFailed is the server's JSStreamStoreFailedF, which a stream at its limits
+// with DiscardNew returns; nats.go has no constant for it.
+const errCodeStreamStoreFailed jetstream.ErrorCode = 10077
+
+// isStreamFull reports whether a publish failed because the stream is at its limits.
+func isStreamFull(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == errCodeStreamStoreFailed &&
+		(strings.Contains(apiErr.Description, "maximum messages") || strings.Contains(apiErr.Description, "maximum bytes"))
 }
 
 // awaitResult waits for the result of intake message seq.
@@ -365,17 +380,22 @@ type Subscription struct {
 }
 
 // Subscribe starts a subscription to the partition's events from the next journal message this
-// node applies on.
+// node applies on. A node holds at most Config.MaxSubscribers per partition; past that,
+// Subscribe fails with matchmaker.ErrLimit.
 func (p *Partition) Subscribe(ctx context.Context) (*Subscription, error) {
 	if err := p.waitReady(ctx); err != nil {
 		return nil, err
 	}
-	s := &Subscription{p: p, c: make(chan mm.Event, SubscriberBuffer)}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
 		return nil, mm.ErrClosed
 	}
+	if len(p.subs) >= p.n.cfg.MaxSubscribers {
+		return nil, fmt.Errorf("%w: partition %s already has %d subscriptions on this node (Config.MaxSubscribers)",
+			mm.ErrLimit, p.name, len(p.subs))
+	}
+	s := &Subscription{p: p, c: make(chan mm.Event, SubscriberBuffer)}
 	p.subs[s] = struct{}{}
 	return s, nil
 }

@@ -160,12 +160,16 @@
 //     whose predecessor fell further behind, leaves the older ones off the stream, logs an
 //     error and counts them in Metrics.EventsLost; subscriptions still get them). An event
 //     whose envelope alone exceeds max_payload is left off the stream the same way.
-//   - Subscriptions: SubscriberBuffer (65,536) events each; one that falls further behind is
-//     cut off with matchmaker.ErrSlowSubscriber.
+//   - Subscriptions: MaxSubscribers (1,024) per partition and node, past which Subscribe fails
+//     with matchmaker.ErrLimit; SubscriberBuffer (65,536) events each, and one that falls
+//     further behind is cut off with matchmaker.ErrSlowSubscriber.
+//   - Intake stored and not yet purged: MaxIntakeBytes (1 GiB) per partition; past it (the
+//     owner away long, or a flood), requests fail at once with matchmaker.ErrLimit.
+//   - Events stream: EventsMaxAge (1 hour) and EventsMaxBytes (1 GiB) per partition, oldest
+//     first.
 //   - Journal kept: from the previous snapshot on (SnapshotEvery to 2×SnapshotEvery
 //     messages); a standby further behind rebuilds from the newest snapshot.
-//   - Snapshots kept: the newest two. Events kept: EventsMaxAge (1 hour). Intake deduplication:
-//     DedupWindow (10 minutes).
+//   - Snapshots kept: the newest two. Intake deduplication: DedupWindow (10 minutes).
 //   - Each call the node makes to NATS on its own: Timeout (5 s).
 //   - The Matchmaker's own bounds apply per partition (see the matchmaker package).
 package natscluster

@@ -141,3 +141,39 @@ func TestEventsInParts(t *testing.T) {
 	assert.Positive(t, parts, "some journal message's events took more than one part")
 	assert.Zero(t, p.Metrics().EventsLost)
 }
+
+// TestIntakeAndSubscriptionBounds fills a partition's intake while no node owns it, and opens
+// more subscriptions than a node allows: both fail with matchmaker.ErrLimit, at once.
+func TestIntakeAndSubscriptionBounds(t *testing.T) {
+	s := startServer(t, serverOptions(t.TempDir(), "s0"))
+	cfg := testConfig(connect(t, s.ClientURL()), "api")
+	cfg.Follower, cfg.MaxIntakeBytes, cfg.MaxSubscribers = true, 4<<10, 2
+	p := startNode(t, cfg).Partition("duel")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	var full error
+	for i := 0; i < 100 && full == nil; i++ {
+		rctx, rcancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		_, err := p.StartMatchmaking(rctx, solo(fmt.Sprint("t", i))) // stored, never applied: no owner
+		rcancel()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			full = err
+		}
+	}
+	require.ErrorIs(t, full, mm.ErrLimit)
+	start := time.Now()
+	_, err := p.StartMatchmaking(ctx, solo("one-more"))
+	assert.ErrorIs(t, err, mm.ErrLimit)
+	assert.Less(t, time.Since(start), 5*time.Second, "refused at once, not retried")
+
+	s1, err := p.Subscribe(ctx)
+	require.NoError(t, err)
+	_, err = p.Subscribe(ctx)
+	require.NoError(t, err)
+	_, err = p.Subscribe(ctx)
+	assert.ErrorIs(t, err, mm.ErrLimit)
+	s1.Close()
+	_, err = p.Subscribe(ctx)
+	assert.NoError(t, err)
+}

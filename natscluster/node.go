@@ -59,6 +59,15 @@ type Config struct {
 	DedupWindow time.Duration
 	// EventsMaxAge is how long the events stream keeps events. Default: 1 hour.
 	EventsMaxAge time.Duration
+	// EventsMaxBytes bounds the events stream of each partition; the oldest events go first.
+	// Default: 1 GiB.
+	EventsMaxBytes int64
+	// MaxIntakeBytes bounds the requests stored on a partition's intake stream and not yet
+	// purged (they are purged below each snapshot, unless KeepJournal): past it, requests fail
+	// with matchmaker.ErrLimit, as when the owner is away long. Default: 1 GiB.
+	MaxIntakeBytes int64
+	// MaxSubscribers bounds the Subscriptions of each partition on this node. Default: 1,024.
+	MaxSubscribers int
 	// Timeout bounds each call to NATS the node makes on its own (journal publish, lease
 	// renewal, snapshot upload). Default: 5 s.
 	Timeout time.Duration
@@ -114,6 +123,13 @@ func (c *Config) setDefaults() error {
 	defInt(&c.SnapshotEvery, 600)
 	defInt(&c.Replicas, 1)
 	defInt(&c.MaxBatch, 1024)
+	defInt(&c.MaxSubscribers, 1024)
+	if c.EventsMaxBytes <= 0 {
+		c.EventsMaxBytes = 1 << 30
+	}
+	if c.MaxIntakeBytes <= 0 {
+		c.MaxIntakeBytes = 1 << 30
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}

@@ -128,8 +128,10 @@ func (n *Node) newPartition(ctx context.Context, name string) (*Partition, error
 	p.journal = &streamJournal{js: n.js, subject: c.Prefix + "." + name + ".j", node: c.NodeID, timeout: c.Timeout}
 	streams := []jetstream.StreamConfig{
 		{Name: p.jstream, Subjects: []string{p.journal.subject}},
-		{Name: p.istream, Subjects: []string{p.subjI}, Duplicates: c.DedupWindow},
-		{Name: c.Prefix + "_E_" + name, Subjects: []string{p.subjE}, Duplicates: c.DedupWindow, MaxAge: c.EventsMaxAge},
+		{Name: p.istream, Subjects: []string{p.subjI}, Duplicates: c.DedupWindow, MaxBytes: c.MaxIntakeBytes,
+			Discard: jetstream.DiscardNew},
+		{Name: c.Prefix + "_E_" + name, Subjects: []string{p.subjE}, Duplicates: c.DedupWindow, MaxAge: c.EventsMaxAge,
+			MaxBytes: c.EventsMaxBytes},
 	}
 	for _, sc := range streams {
 		sc.Storage, sc.Replicas = jetstream.FileStorage, c.Replicas
