@@ -177,3 +177,35 @@ func TestIntakeAndSubscriptionBounds(t *testing.T) {
 	_, err = p.Subscribe(ctx)
 	assert.NoError(t, err)
 }
+
+// TestConfigErrorsNameTheField starts nodes with bad configurations: each is refused with a
+// *matchmaker.ValidationError naming every bad field, before anything is created.
+func TestConfigErrorsNameTheField(t *testing.T) {
+	s := startServer(t, serverOptions(t.TempDir(), "s0"))
+	nc := connect(t, s.ClientURL())
+	for _, tc := range []struct {
+		cfg  Config
+		want []string
+	}{
+		{Config{}, []string{"Conn", "Partitions", "Matchmaker"}},
+		{Config{Conn: nc, Partitions: []string{"ok", "a b", "ok"}, Matchmaker: duelConfig}, []string{"Partitions[1]", "Partitions[2]"}},
+		{Config{Conn: nc, Partitions: []string{"p"}, Matchmaker: duelConfig, Prefix: "a.b"}, []string{"Prefix"}},
+		{Config{Conn: nc, Partitions: []string{"p"}, Matchmaker: duelConfig, LeaseTTL: time.Millisecond}, []string{"LeaseTTL", "LeaseTTL"}},
+		{Config{Conn: nc, Partitions: []string{"p"}, Matchmaker: duelConfig, LeaseTTL: time.Second, TickInterval: time.Second}, []string{"LeaseTTL"}},
+	} {
+		_, err := Start(context.Background(), tc.cfg)
+		var ve *mm.ValidationError
+		require.ErrorAs(t, err, &ve)
+		assert.ErrorIs(t, err, mm.ErrInvalidInput)
+		var paths []string
+		for _, p := range ve.Problems {
+			paths = append(paths, p.Path)
+		}
+		assert.Equal(t, tc.want, paths, "%v", err)
+	}
+	names, err := jetstream.New(nc)
+	require.NoError(t, err)
+	for range names.StreamNames(context.Background()).Name() {
+		t.Fatal("a refused configuration created a stream")
+	}
+}

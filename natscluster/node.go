@@ -5,7 +5,6 @@ package natscluster
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"regexp"
@@ -83,21 +82,34 @@ type Config struct {
 
 var partitionName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
+// setDefaults fills the zero fields and checks the rest; a bad field gets a
+// *matchmaker.ValidationError (errors.Is matchmaker.ErrInvalidInput) naming it.
 func (c *Config) setDefaults() error {
-	switch {
-	case c.Conn == nil:
-		return errors.New("natscluster: Config.Conn is required")
-	case len(c.Partitions) == 0:
-		return errors.New("natscluster: Config.Partitions is required")
-	case c.Matchmaker == nil:
-		return errors.New("natscluster: Config.Matchmaker is required")
+	var problems []mm.FieldError
+	bad := func(path, format string, args ...any) {
+		problems = append(problems, mm.FieldError{Path: path, Message: fmt.Sprintf(format, args...)})
+	}
+	if c.Conn == nil {
+		bad("Conn", "is required")
+	}
+	if len(c.Partitions) == 0 {
+		bad("Partitions", "is required")
+	}
+	if c.Matchmaker == nil {
+		bad("Matchmaker", "is required")
 	}
 	seen := map[string]bool{}
-	for _, p := range c.Partitions {
-		if !partitionName.MatchString(p) || seen[p] {
-			return fmt.Errorf("natscluster: partition name %q is invalid or repeated", p)
+	for i, p := range c.Partitions {
+		switch {
+		case !partitionName.MatchString(p):
+			bad(fmt.Sprintf("Partitions[%d]", i), "%q is not 1 to 64 letters, digits, '-' and '_'", p)
+		case seen[p]:
+			bad(fmt.Sprintf("Partitions[%d]", i), "%q is repeated", p)
 		}
 		seen[p] = true
+	}
+	if c.Prefix != "" && !partitionName.MatchString(c.Prefix) {
+		bad("Prefix", "%q is not 1 to 64 letters, digits, '-' and '_'", c.Prefix)
 	}
 	def := func(d *time.Duration, v time.Duration) {
 		if *d <= 0 {
@@ -132,6 +144,15 @@ func (c *Config) setDefaults() error {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.LeaseTTL < 100*time.Millisecond {
+		bad("LeaseTTL", "is %v; at least 100ms", c.LeaseTTL)
+	}
+	if c.LeaseTTL < 3*c.TickInterval {
+		bad("LeaseTTL", "is %v; at least 3 TickIntervals (%v): the owner renews it between ticks", c.LeaseTTL, 3*c.TickInterval)
+	}
+	if len(problems) > 0 {
+		return &mm.ValidationError{Input: "natscluster.Config", Problems: problems}
 	}
 	return nil
 }
