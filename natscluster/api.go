@@ -5,9 +5,12 @@ package natscluster
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -31,7 +34,7 @@ func (p *Partition) StartMatchmaking(ctx context.Context, in mm.StartMatchmaking
 	if in.TicketID == "" {
 		in.TicketID = uuid.NewString()
 	}
-	rp, err := p.submit(ctx, "start."+in.TicketID, request{Op: opStart, Start: &in})
+	rp, err := p.submit(ctx, dedupID("start", in.TicketID), request{Op: opStart, Start: &in})
 	return rp.ticket, err
 }
 
@@ -53,7 +56,7 @@ func (p *Partition) StartMatchBackfill(ctx context.Context, in mm.StartMatchBack
 	if in.TicketID == "" {
 		in.TicketID = uuid.NewString()
 	}
-	rp, err := p.submit(ctx, "backfill."+in.TicketID, request{Op: opStartBackfill, Backfill: &in})
+	rp, err := p.submit(ctx, dedupID("backfill", in.TicketID), request{Op: opStartBackfill, Backfill: &in})
 	return rp.ticket, err
 }
 
@@ -94,15 +97,29 @@ func (p *Partition) EndGameSession(ctx context.Context, gameSessionArn string) e
 // CompletePlacement reports that the host placed a match (see Config's placement section in
 // the package documentation). A retry within DedupWindow returns the first call's result.
 func (p *Partition) CompletePlacement(ctx context.Context, placementID string, gs mm.PlacedGameSession) error {
-	_, err := p.submit(ctx, "complete."+placementID, request{Op: opCompletePlace, ID: placementID, Placed: &gs})
+	_, err := p.submit(ctx, dedupID("complete", placementID), request{Op: opCompletePlace, ID: placementID, Placed: &gs})
 	return err
 }
 
 // FailPlacement reports that the host could not place a match: with retry, its tickets search
 // again; without, they fail. A retry within DedupWindow returns the first call's result.
 func (p *Partition) FailPlacement(ctx context.Context, placementID, message string, retry bool) error {
-	_, err := p.submit(ctx, "fail."+placementID, request{Op: opFailPlace, ID: placementID, Message: message, Retry: retry})
+	_, err := p.submit(ctx, dedupID("fail", placementID), request{Op: opFailPlace, ID: placementID, Message: message, Retry: retry})
 	return err
+}
+
+// plainID is an ID that can go into a message ID as it is.
+var plainID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
+
+// dedupID is the intake message ID of a request that a caller-chosen ID identifies: readable
+// when the ID is plain, a hash of it otherwise (any string, bounded in size, safe in a header).
+// The owner validates the ID itself.
+func dedupID(kind, id string) string {
+	if plainID.MatchString(id) {
+		return kind + "." + id
+	}
+	sum := sha256.Sum256([]byte(id))
+	return kind + "#" + hex.EncodeToString(sum[:16])
 }
 
 // submit publishes a request to the intake stream, retrying with the same message ID until the

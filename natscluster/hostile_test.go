@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -208,4 +209,26 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 	for range names.StreamNames(context.Background()).Name() {
 		t.Fatal("a refused configuration created a stream")
 	}
+}
+
+// TestHostileIDs sends requests whose caller-chosen IDs are no valid IDs (control characters,
+// 100,000 characters): each is refused by the owner, at once.
+func TestHostileIDs(t *testing.T) {
+	s := startServer(t, serverOptions(t.TempDir(), "s0"))
+	n := startNode(t, testConfig(connect(t, s.ClientURL()), "owner"))
+	owner(t, "duel", n)
+	p := n.Partition("duel")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, id := range []string{"a\r\nX-Evil: 1", strings.Repeat("x", 100_000), "a b", "ü"} {
+		_, err := p.StartMatchmaking(ctx, mm.StartMatchmakingInput{TicketID: id, Players: []mm.Player{{PlayerID: "x"}}})
+		assert.ErrorIs(t, err, mm.ErrInvalidInput, "ticket %.20q", id)
+		_, err = p.StartMatchBackfill(ctx, mm.StartMatchBackfillInput{TicketID: id, GameSessionArn: "gs",
+			Players: []mm.Player{{PlayerID: "y", Team: "red"}}})
+		assert.ErrorIs(t, err, mm.ErrInvalidInput, "backfill %.20q", id)
+		assert.ErrorIs(t, p.CompletePlacement(ctx, id, mm.PlacedGameSession{GameSessionArn: "gs"}), mm.ErrNotFound)
+		assert.ErrorIs(t, p.FailPlacement(ctx, id, "", false), mm.ErrNotFound)
+	}
+	assert.NotEqual(t, dedupID("start", "a b"), dedupID("start", "a c"))
+	assert.Equal(t, "start.ok-1.x", dedupID("start", "ok-1.x"))
 }
