@@ -123,6 +123,9 @@ func (p *Partition) awaitResult(ctx context.Context, seq uint64) (reply, error) 
 	p.mu.Unlock()
 	select {
 	case rp := <-c:
+		if rp.err != nil {
+			return reply{}, rp.err
+		}
 		return rp, rp.res.Err.err()
 	case <-ctx.Done():
 		p.mu.Lock()

@@ -45,7 +45,9 @@
 //     result when it has followed that journal message: a request is acknowledged only once
 //     the journal message that applied it has committed. A new owner resumes the intake after
 //     the last sequence the journal records, so each request is applied exactly once, even if
-//     its owner died between committing and answering.
+//     its owner died between committing and answering. A node that rebuilds from a snapshot
+//     past a request its caller awaits reads the result from the journal messages it skips
+//     (ErrResultUnknown if they were purged).
 //   - Snapshots: every SnapshotEvery journal messages the owner writes its Matchmaker's
 //     snapshot to the object store mm_snapshots, moves the pointer (key P in mm_snap, compare
 //     and set, never backwards) to it, and purges the journal and intake below the previous

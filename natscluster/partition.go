@@ -71,6 +71,7 @@ type reply struct {
 	res    result
 	ticket mm.Ticket
 	found  bool
+	err    error // instead of res: the request was applied, but its result is not known
 }
 
 const (
@@ -161,12 +162,14 @@ func (p *Partition) load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	skipped := p.skippedResults(ctx, applied, intake)
 	p.mu.Lock()
 	old := p.m
 	p.m, p.sub, p.applied, p.intake, p.owner = m, sub, applied, intake, false
 	p.snapAt = max(p.snapAt, applied)
 	p.evRing = nil
 	p.metrics.Loads++
+	p.answerSkippedLocked(skipped)
 	p.mu.Unlock()
 	if old != nil {
 		_ = old.Shutdown(nil) // it may have failed; its subscription ends either way
@@ -177,6 +180,86 @@ func (p *Partition) load(ctx context.Context) error {
 		close(p.ready)
 	}
 	return nil
+}
+
+// skippedResults reads the results recorded in the journal messages that a load is about to
+// skip: those after this node's last applied message, up to at, the snapshot's (whose state
+// has applied the intake up to intake). A node that rebuilds after a failed commit, or falls
+// behind a purge, jumps forward to the newest snapshot; a caller on this node awaiting a
+// request that another node applied in between would otherwise never be answered, since this
+// node never follows the message holding its result. (An owner whose server restarts can lose
+// its lease this way: the ordered consumer that reads its intake recreates its server-side
+// consumer on every fetch, with a request timeout of 10 s fixed in nats.go, longer than a
+// short LeaseTTL.) It reads only when such a caller waits; messages already purged, or a read
+// that fails, leave the caller with ErrResultUnknown.
+func (p *Partition) skippedResults(ctx context.Context, at, intake uint64) map[uint64]result {
+	p.mu.Lock()
+	from, waiting := p.applied, false
+	for seq := range p.pending {
+		waiting = waiting || (seq > p.intake && seq <= intake)
+	}
+	p.mu.Unlock()
+	if !waiting || from >= at {
+		return nil
+	}
+	c := p.n.cfg
+	ctx, cancel := context.WithTimeout(ctx, 10*c.Timeout)
+	defer cancel()
+	cons, err := p.n.js.OrderedConsumer(ctx, p.jstream, jetstream.OrderedConsumerConfig{
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: from + 1, MaxResetAttempts: 2})
+	if err != nil {
+		return nil
+	}
+	out := map[uint64]result{}
+	for ctx.Err() == nil {
+		batch, err := cons.Fetch(int(min(at-from, 512)), jetstream.FetchMaxWait(c.Timeout))
+		if err != nil {
+			return out
+		}
+		got := false
+		for msg := range batch.Messages() {
+			got = true
+			meta, err := msg.Metadata()
+			if err != nil || meta.Sequence.Stream > at {
+				return out
+			}
+			from = meta.Sequence.Stream
+			if msg.Headers().Get(hdrKind) == kindTick {
+				if _, res, err := decodeTick(msg.Data()); err == nil {
+					for _, r := range res {
+						out[r.Seq] = r
+					}
+				}
+			}
+		}
+		if from >= at || !got {
+			return out
+		}
+	}
+	return out
+}
+
+// answerSkippedLocked answers, after a load, the callers of requests that the loaded state has
+// applied: with their results read from the skipped journal messages, or with ErrResultUnknown.
+// Requires p.mu.
+func (p *Partition) answerSkippedLocked(skipped map[uint64]result) {
+	for _, r := range skipped {
+		p.rememberLocked(r)
+	}
+	p.trimRecentLocked()
+	for seq, cs := range p.pending {
+		if seq > p.intake {
+			continue
+		}
+		rp := reply{err: ErrResultUnknown}
+		if r, ok := skipped[seq]; ok {
+			rp = p.replyLocked(r)
+		}
+		for _, c := range cs {
+			c <- rp
+		}
+		delete(p.pending, seq)
+	}
 }
 
 func snapshotName(partition string, journal uint64) string {
@@ -497,19 +580,13 @@ func (p *Partition) dispatchLocked(results []result) []mm.Event {
 		}
 	}
 	for _, r := range results {
-		if _, dup := p.recent[r.Seq]; !dup {
-			p.order = append(p.order, r.Seq)
-		}
-		p.recent[r.Seq] = r
+		p.rememberLocked(r)
 		for _, c := range p.pending[r.Seq] {
 			c <- p.replyLocked(r)
 		}
 		delete(p.pending, r.Seq)
 	}
-	for len(p.order) > maxRecent {
-		delete(p.recent, p.order[0])
-		p.order = p.order[1:]
-	}
+	p.trimRecentLocked()
 	if len(events) > 0 {
 		seq := p.applied
 		if len(p.evRing) > 0 && p.evRing[len(p.evRing)-1].journal == seq {
@@ -521,6 +598,22 @@ func (p *Partition) dispatchLocked(results []result) []mm.Event {
 		}
 	}
 	return events
+}
+
+// rememberLocked keeps a request's result for callers that ask late. Requires p.mu.
+func (p *Partition) rememberLocked(r result) {
+	if _, dup := p.recent[r.Seq]; !dup {
+		p.order = append(p.order, r.Seq)
+	}
+	p.recent[r.Seq] = r
+}
+
+// trimRecentLocked forgets the oldest results beyond maxRecent. Requires p.mu.
+func (p *Partition) trimRecentLocked() {
+	for len(p.order) > maxRecent {
+		delete(p.recent, p.order[0])
+		p.order = p.order[1:]
+	}
 }
 
 // replyLocked makes a caller's reply: for a request that created a ticket, the ticket as this
