@@ -387,8 +387,8 @@ func (p *Partition) takeover(ctx context.Context) error {
 }
 
 // own runs the owner's loop: every TickInterval it renews the lease when due, applies the
-// intake that arrived, ticks (which commits one journal message), publishes the tick's events
-// and takes a snapshot when due.
+// intake that arrived (read beside it, by readIntakeLoop), ticks (which commits one journal
+// message), publishes the tick's events and takes a snapshot when due.
 func (p *Partition) own(ctx context.Context, rev uint64) (err error) {
 	c := p.n.cfg
 	defer func() {
@@ -399,14 +399,12 @@ func (p *Partition) own(ctx context.Context, rev uint64) (err error) {
 		p.mu.Unlock()
 	}()
 	p.republishEvents(ctx)
-	cons, err := p.readFrom(ctx, p.istream, func() uint64 { return p.intake })
-	if err != nil {
-		return err
-	}
+	rctx, stopReading := context.WithCancel(ctx)
+	defer stopReading() // before the deferred reset above: the reader adds nothing after it
+	p.n.wg.Go(func() { p.readIntakeLoop(rctx) })
 	ticker := time.NewTicker(c.TickInterval)
 	defer ticker.Stop()
 	renewed := time.Now()
-	var watch stallWatch
 	for {
 		select {
 		case <-ctx.Done():
@@ -419,23 +417,62 @@ func (p *Partition) own(ctx context.Context, rev uint64) (err error) {
 			}
 			renewed = time.Now()
 		}
-		if err := p.readIntake(cons); err != nil {
-			return err
-		}
-		if p.stalled(ctx, p.istream, &watch, p.intakeRead()) {
-			// The intake consumer lost its place (a server restarted) and says nothing: read
-			// again from the last request applied.
-			if cons, err = p.readFrom(ctx, p.istream, func() uint64 { p.fetched = nil; return p.intake }); err != nil {
-				return err
-			}
-			p.n.logger().Warn("natscluster: intake reader restarted", "partition", p.name)
-		}
 		events, journal, err := p.tick()
 		if err != nil {
 			return err
 		}
 		p.publishEvents(context.Background(), journal, events) // committed: publish even when closing
 		p.maybeSnapshot(ctx)
+	}
+}
+
+// readIntakeLoop reads the intake stream into p.fetched, after the last request applied, until
+// ctx ends (the owner's loop stops it when it stops owning; it adds nothing after that). It
+// runs beside the owner's loop, not in it, because a read can block for longer than any lease:
+// a fetch on an ordered consumer recreates the consumer on the server, with a request timeout
+// of 10 s fixed in nats.go that no context shortens, and retries after a backoff; when the
+// server that handles the request restarts, the answer never comes (TestThreeNodeCluster saw
+// an owner's fetch take 11 s). The owner then lost its lease, and with it the partition, for a
+// late read; now its requests wait instead, and the owner keeps renewing and ticking.
+func (p *Partition) readIntakeLoop(ctx context.Context) {
+	c := p.n.cfg
+	var cons jetstream.Consumer
+	var watch stallWatch
+	for ctx.Err() == nil {
+		if cons == nil {
+			var err error
+			cons, err = p.readFrom(ctx, p.istream, func() uint64 {
+				if ctx.Err() == nil {
+					p.fetched = nil
+				}
+				return p.intake
+			})
+			if err != nil {
+				p.warnReading(ctx, "natscluster: intake reader", err)
+				cons = nil
+				sleep(ctx, c.TickInterval)
+				continue
+			}
+		}
+		if err := p.readIntake(ctx, cons); err != nil {
+			p.warnReading(ctx, "natscluster: intake reader", err)
+			cons = nil
+			sleep(ctx, c.TickInterval)
+			continue
+		}
+		if p.stalled(ctx, p.istream, &watch, p.intakeRead()) {
+			// The intake consumer lost its place (a server restarted) and says nothing: read
+			// again from the last request applied.
+			p.warnReading(ctx, "natscluster: intake reader restarted", nil)
+			cons = nil
+		}
+	}
+}
+
+// warnReading logs a reader's trouble, unless the reader is stopping.
+func (p *Partition) warnReading(ctx context.Context, msg string, err error) {
+	if ctx.Err() == nil {
+		p.n.logger().Warn(msg, "partition", p.name, "node", p.n.cfg.NodeID, "err", err)
 	}
 }
 
@@ -476,25 +513,31 @@ func (p *Partition) stalled(ctx context.Context, stream string, w *stallWatch, p
 	return stuck
 }
 
-// readIntake fetches what arrived on the intake stream, up to MaxBatch held.
-func (p *Partition) readIntake(cons jetstream.Consumer) error {
+// readIntake fetches what arrives on the intake stream within a TickInterval, up to MaxBatch
+// held, handing each message to the owner's loop as it arrives.
+func (p *Partition) readIntake(ctx context.Context, cons jetstream.Consumer) error {
+	wait := p.n.cfg.TickInterval
 	p.mu.Lock()
 	room := p.n.cfg.MaxBatch - len(p.fetched)
 	p.mu.Unlock()
 	if room <= 0 {
+		sleep(ctx, wait)
 		return nil
 	}
-	batch, err := cons.FetchNoWait(room)
+	batch, err := cons.Fetch(room, jetstream.FetchMaxWait(wait))
 	if err != nil {
 		return err
 	}
-	var got []jetstream.Msg
 	for msg := range batch.Messages() {
-		got = append(got, msg)
+		p.mu.Lock()
+		if ctx.Err() == nil {
+			p.fetched = append(p.fetched, msg)
+		}
+		p.mu.Unlock()
 	}
-	p.mu.Lock()
-	p.fetched = append(p.fetched, got...)
-	p.mu.Unlock()
+	if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
 	return nil
 }
 
