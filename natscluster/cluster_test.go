@@ -117,10 +117,10 @@ func TestThreeNodeCluster(t *testing.T) {
 		wg.Go(func() {
 			for k := range perNode {
 				if i == 0 && k == perNode/2 {
-					// The server of node 0 goes away and comes back. Node 0 may lose the
-					// partition meanwhile (its intake reader blocks past the lease) and
-					// rebuild from a snapshot past its callers' requests: they are answered
-					// from the journal messages it skips.
+					// The server of node 0 goes away and comes back. If node 0 owns the
+					// partition, it may still lose it (a call to NATS timing out past the
+					// lease) and rebuild from a snapshot past a request it published: its
+					// caller is answered from the journal messages it skips.
 					c.restart(t, 0)
 				}
 				_, err := n.Partition("duel").StartMatchmaking(ctx, solo(fmt.Sprintf("n%d-%d", i, k)))
