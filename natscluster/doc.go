@@ -135,7 +135,10 @@
 //   - Subscriptions: SubscriberBuffer (65,536) events each; one that falls further behind is
 //     cut off with matchmaker.ErrSlowSubscriber.
 //   - Journal kept: from the previous snapshot on (SnapshotEvery to 2×SnapshotEvery
-//     messages); a standby further behind rebuilds from the newest snapshot.
+//     messages). A node that rebuilds (a standby behind, an owner whose commit failed) starts
+//     from the newest kept snapshot at or below its position and replays the journal from
+//     there, missing nothing; one behind every kept snapshot jumps to the newest, and its
+//     subscriptions miss the events in between.
 //   - Snapshots kept: the newest two. Events kept: EventsMaxAge (1 hour). Intake deduplication:
 //     DedupWindow (10 minutes).
 //   - Each call the node makes to NATS on its own: Timeout (5 s).

@@ -141,6 +141,7 @@ func (p *Partition) load(ctx context.Context) error {
 		return err
 	default:
 		applied, _ = strconv.ParseUint(string(e.Value()), 10, 64)
+		applied = p.replayableSnapshot(ctx, applied)
 		var b []byte
 		octx, cancel := context.WithTimeout(ctx, 10*c.Timeout)
 		b, err = p.n.objs.GetBytes(octx, snapshotName(p.name, applied))
@@ -180,6 +181,44 @@ func (p *Partition) load(ctx context.Context) error {
 		close(p.ready)
 	}
 	return nil
+}
+
+// replayableSnapshot returns the snapshot a node rebuilds from: the newest one (at newest),
+// unless the node has applied less than that and a kept snapshot at or below its position has
+// the journal after it still there. It then replays the journal from that snapshot, so it
+// skips nothing: its subscribers get every event (the ones they had are not sent again) and
+// its callers every result. A node behind every kept snapshot jumps to the newest; its
+// subscribers miss the events in between, and skippedResults answers its callers.
+func (p *Partition) replayableSnapshot(ctx context.Context, newest uint64) uint64 {
+	p.mu.Lock()
+	at := p.applied
+	p.mu.Unlock()
+	if at == 0 || at >= newest {
+		return newest
+	}
+	ctx, cancel := context.WithTimeout(ctx, p.n.cfg.Timeout)
+	defer cancel()
+	infos, err := p.n.objs.List(ctx)
+	if err != nil {
+		return newest
+	}
+	prefix, best := p.name+".", uint64(0)
+	for _, info := range infos {
+		if len(info.Name) <= len(prefix) || info.Name[:len(prefix)] != prefix {
+			continue
+		}
+		if x, err := strconv.ParseUint(info.Name[len(prefix):], 10, 64); err == nil && x <= at && x > best {
+			best = x
+		}
+	}
+	if best == 0 {
+		return newest
+	}
+	s, err := p.n.js.Stream(ctx, p.jstream)
+	if err != nil || s.CachedInfo().State.FirstSeq > best+1 {
+		return newest // purged after it
+	}
+	return best
 }
 
 // skippedResults reads the results recorded in the journal messages that a load is about to
