@@ -97,3 +97,32 @@ func TestLoadAnswersTheRequestsItSkips(t *testing.T) {
 		})
 	}
 }
+
+// A node behind the newest snapshot, but not behind every kept one, rebuilds from the kept
+// snapshot at or below its position and replays the journal from there: it skips nothing.
+func TestLoadReplaysFromAKeptSnapshot(t *testing.T) {
+	s := startServer(t, serverOptions(t.TempDir(), "s0"))
+	cfg := testConfig(connect(t, s.ClientURL()), "a")
+	cfg.SnapshotEvery = 100 // one every 2 s at 20 ms ticks: time for the loads below
+	a := startNode(t, cfg)
+	owner(t, "duel", a)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	pointer := func() uint64 {
+		e, err := a.snaps.Get(ctx, "duel")
+		if err != nil {
+			return 0
+		}
+		at, _ := strconv.ParseUint(string(e.Value()), 10, 64)
+		return at
+	}
+	require.Eventually(t, func() bool { return pointer() > 0 }, 20*time.Second, 10*time.Millisecond)
+
+	b := idlePartition(t, testConfig(connect(t, s.ClientURL()), "b"))
+	require.NoError(t, b.load(ctx))
+	first := b.Metrics().Journal
+	require.Eventually(t, func() bool { return pointer() > first }, 20*time.Second, 10*time.Millisecond)
+	require.NoError(t, b.load(ctx))
+	assert.Equal(t, first, b.Metrics().Journal, "rebuilt from the snapshot at its position, not the newest")
+	assert.Equal(t, uint64(2), b.Metrics().Loads)
+}
