@@ -113,13 +113,16 @@ func TestThreeNodeCluster(t *testing.T) {
 
 	const perNode = 20
 	var wg sync.WaitGroup
-	// No server restart here: restarting the server a node is connected to sometimes leaves
-	// that node's intake publishes unacknowledged for over a minute under the race detector,
-	// while its journal reads work (not diagnosed yet). The fault test restarts servers under
-	// load, with the nodes connected through proxies.
 	for i, n := range nodes {
 		wg.Go(func() {
 			for k := range perNode {
+				if i == 0 && k == perNode/2 {
+					// The server of node 0 goes away and comes back. If node 0 owns the
+					// partition, it may still lose it (a call to NATS timing out past the
+					// lease) and rebuild from a snapshot past a request it published: its
+					// caller is answered from the journal messages it skips.
+					c.restart(t, 0)
+				}
 				_, err := n.Partition("duel").StartMatchmaking(ctx, solo(fmt.Sprintf("n%d-%d", i, k)))
 				assert.NoError(t, err)
 			}

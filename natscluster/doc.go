@@ -48,7 +48,9 @@
 //     result when it has followed that journal message: a request is acknowledged only once
 //     the journal message that applied it has committed. A new owner resumes the intake after
 //     the last sequence the journal records, so each request is applied exactly once, even if
-//     its owner died between committing and answering.
+//     its owner died between committing and answering. A node that rebuilds from a snapshot
+//     past a request its caller awaits reads the result from the journal messages it skips
+//     (ErrResultUnknown if they were purged).
 //   - Snapshots: every SnapshotEvery journal messages the owner writes its Matchmaker's
 //     snapshot to the object store mm_snapshots, moves the pointer (key P in mm_snap, compare
 //     and set, never backwards) to it, and purges the journal and intake below the previous
@@ -168,7 +170,10 @@
 //   - Events stream: EventsMaxAge (1 hour) and EventsMaxBytes (1 GiB) per partition, oldest
 //     first.
 //   - Journal kept: from the previous snapshot on (SnapshotEvery to 2×SnapshotEvery
-//     messages); a standby further behind rebuilds from the newest snapshot.
+//     messages). A node that rebuilds (a standby behind, an owner whose commit failed) starts
+//     from the newest kept snapshot at or below its position and replays the journal from
+//     there, missing nothing; one behind every kept snapshot jumps to the newest, and its
+//     subscriptions miss the events in between.
 //   - Snapshots kept: the newest two. Intake deduplication: DedupWindow (10 minutes).
 //   - Each call the node makes to NATS on its own: Timeout (5 s).
 //   - The Matchmaker's own bounds apply per partition (see the matchmaker package).

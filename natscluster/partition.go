@@ -181,6 +181,7 @@ func (p *Partition) load(ctx context.Context) error {
 		return err
 	default:
 		applied, _ = strconv.ParseUint(string(e.Value()), 10, 64)
+		applied = p.replayableSnapshot(ctx, applied)
 		var b []byte
 		octx, cancel := context.WithTimeout(ctx, 10*c.Timeout)
 		b, err = p.n.objs.GetBytes(octx, snapshotName(p.name, applied))
@@ -202,6 +203,7 @@ func (p *Partition) load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	skipped := p.skippedResults(ctx, applied, intake)
 	p.mu.Lock()
 	old := p.m
 	p.m, p.sub, p.applied, p.intake, p.owner = m, sub, applied, intake, false
@@ -209,6 +211,7 @@ func (p *Partition) load(ctx context.Context) error {
 	p.snapAt = max(p.snapAt, applied)
 	p.evRing = nil
 	p.metrics.Loads++
+	p.answerSkippedLocked(skipped)
 	p.mu.Unlock()
 	if old != nil {
 		_ = old.Shutdown(nil) // it may have failed; its subscription ends either way
@@ -222,6 +225,124 @@ func (p *Partition) load(ctx context.Context) error {
 	return nil
 }
 
+// replayableSnapshot returns the snapshot a node rebuilds from: the newest one (at newest),
+// unless the node has applied less than that and a kept snapshot at or below its position has
+// the journal after it still there. It then replays the journal from that snapshot, so it
+// skips nothing: its subscribers get every event (the ones they had are not sent again) and
+// its callers every result. A node behind every kept snapshot jumps to the newest; its
+// subscribers miss the events in between, and skippedResults answers its callers.
+func (p *Partition) replayableSnapshot(ctx context.Context, newest uint64) uint64 {
+	p.mu.Lock()
+	at := p.applied
+	p.mu.Unlock()
+	if at == 0 || at >= newest {
+		return newest
+	}
+	ctx, cancel := context.WithTimeout(ctx, p.n.cfg.Timeout)
+	defer cancel()
+	infos, err := p.n.objs.List(ctx)
+	if err != nil {
+		return newest
+	}
+	prefix, best := p.name+".", uint64(0)
+	for _, info := range infos {
+		if len(info.Name) <= len(prefix) || info.Name[:len(prefix)] != prefix {
+			continue
+		}
+		if x, err := strconv.ParseUint(info.Name[len(prefix):], 10, 64); err == nil && x <= at && x > best {
+			best = x
+		}
+	}
+	if best == 0 {
+		return newest
+	}
+	s, err := p.n.js.Stream(ctx, p.jstream)
+	if err != nil || s.CachedInfo().State.FirstSeq > best+1 {
+		return newest // purged after it
+	}
+	return best
+}
+
+// skippedResults reads the results recorded in the journal messages that a load is about to
+// skip: those after this node's last applied message, up to at, the snapshot's (whose state
+// has applied the intake up to intake). A node that rebuilds after a failed commit, or falls
+// behind a purge, jumps forward to the newest snapshot; a caller on this node awaiting a
+// request that another node applied in between would otherwise never be answered, since this
+// node never follows the message holding its result. (An owner whose server restarts can lose
+// its lease this way: the ordered consumer that reads its intake recreates its server-side
+// consumer on every fetch, with a request timeout of 10 s fixed in nats.go, longer than a
+// short LeaseTTL.) It reads only when such a caller waits; messages already purged, or a read
+// that fails, leave the caller with ErrResultUnknown.
+func (p *Partition) skippedResults(ctx context.Context, at, intake uint64) map[uint64]result {
+	p.mu.Lock()
+	from, waiting := p.applied, false
+	for seq := range p.pending {
+		waiting = waiting || (seq > p.intake && seq <= intake)
+	}
+	p.mu.Unlock()
+	if !waiting || from >= at {
+		return nil
+	}
+	c := p.n.cfg
+	ctx, cancel := context.WithTimeout(ctx, 10*c.Timeout)
+	defer cancel()
+	cons, err := p.n.js.OrderedConsumer(ctx, p.jstream, jetstream.OrderedConsumerConfig{
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: from + 1, MaxResetAttempts: 2})
+	if err != nil {
+		return nil
+	}
+	out := map[uint64]result{}
+	for ctx.Err() == nil {
+		batch, err := cons.Fetch(int(min(at-from, 512)), jetstream.FetchMaxWait(c.Timeout))
+		if err != nil {
+			return out
+		}
+		got := false
+		for msg := range batch.Messages() {
+			got = true
+			meta, err := msg.Metadata()
+			if err != nil || meta.Sequence.Stream > at {
+				return out
+			}
+			from = meta.Sequence.Stream
+			if msg.Headers().Get(hdrKind) == kindTick {
+				if _, res, err := decodeTick(msg.Data()); err == nil {
+					for _, r := range res {
+						out[r.Seq] = r
+					}
+				}
+			}
+		}
+		if from >= at || !got {
+			return out
+		}
+	}
+	return out
+}
+
+// answerSkippedLocked answers, after a load, the callers of requests that the loaded state has
+// applied: with their results read from the skipped journal messages, or with ErrResultUnknown.
+// Requires p.mu.
+func (p *Partition) answerSkippedLocked(skipped map[uint64]result) {
+	for _, r := range skipped {
+		p.rememberLocked(r)
+	}
+	p.trimRecentLocked()
+	for seq, cs := range p.pending {
+		if seq > p.intake {
+			continue
+		}
+		rp := reply{res: result{Seq: seq, Lost: true}} // applied; its result is not known
+		if r, ok := skipped[seq]; ok {
+			rp = p.replyLocked(r)
+		}
+		for _, c := range cs {
+			c <- rp
+		}
+		delete(p.pending, seq)
+	}
+}
+
 func snapshotName(partition string, journal uint64) string {
 	return partition + "." + strconv.FormatUint(journal, 10)
 }
@@ -230,26 +351,28 @@ func snapshotName(partition string, journal uint64) string {
 // returns the lease's revision once this node has taken over, or an error.
 func (p *Partition) follow(ctx context.Context) (uint64, error) {
 	c := p.n.cfg
-	cons, err := p.readFrom(ctx, p.jstream, func() uint64 { return p.applied })
+	r, err := p.readFrom(ctx, p.jstream, func() uint64 { return p.applied })
 	if err != nil {
 		return 0, err
 	}
+	defer r.stop()
 	poll := max(c.LeaseTTL/10, 100*time.Millisecond)
 	next := time.Now()
 	var watch stallWatch
 	for ctx.Err() == nil {
-		// A fetch hands each message over as it arrives, and ends at the next lease attempt.
-		batch, err := cons.Fetch(512, jetstream.FetchMaxWait(poll))
+		// Each message is applied as it arrives; the wait ends at the next lease attempt.
+		wait := poll // a Follower never tries the lease
+		if !c.Follower {
+			wait = time.Until(next)
+		}
+		msg, err := r.next(wait)
 		if err != nil {
 			return 0, err
 		}
-		for msg := range batch.Messages() {
+		if msg != nil {
 			if err := p.applyMessage(msg); err != nil {
 				return 0, err
 			}
-		}
-		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, context.DeadlineExceeded) {
-			return 0, err
 		}
 		p.mu.Lock()
 		at := p.applied
@@ -276,14 +399,44 @@ func (p *Partition) follow(ctx context.Context) (uint64, error) {
 	return 0, ctx.Err()
 }
 
-// readFrom reads stream from the message after the position that at returns under p.mu.
-func (p *Partition) readFrom(ctx context.Context, stream string, at func() uint64) (jetstream.Consumer, error) {
+// streamReader reads a stream in order through one long-lived ordered consumer. (A Fetch on an
+// ordered consumer deletes and recreates the consumer on the server at every call, a
+// meta-layer operation in a cluster; polling that way cost two server requests per poll per
+// node and partition, and each could block for seconds after a server restart.)
+type streamReader struct {
+	it jetstream.MessagesContext
+}
+
+// readFrom reads stream from the message after the position that at returns under p.mu. The
+// pull requests expire every 2 s with heartbeats every 500 ms (the least nats.go allows), so a
+// reader whose server went away notices within about a second and its consumer is recreated.
+func (p *Partition) readFrom(ctx context.Context, stream string, at func() uint64) (*streamReader, error) {
 	p.mu.Lock()
 	start := at() + 1
 	p.mu.Unlock()
-	return p.n.js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{
+	cons, err := p.n.js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{
 		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: start, MaxResetAttempts: 2})
+	if err != nil {
+		return nil, err
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(512), jetstream.PullExpiry(2*time.Second),
+		jetstream.PullHeartbeat(500*time.Millisecond))
+	if err != nil {
+		return nil, err
+	}
+	return &streamReader{it: it}, nil
 }
+
+// next returns the next message, or nil when none arrives within wait (at least 1 ms).
+func (r *streamReader) next(wait time.Duration) (jetstream.Msg, error) {
+	msg, err := r.it.Next(jetstream.NextMaxWait(max(wait, time.Millisecond)))
+	if errors.Is(err, nats.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) {
+		return nil, nil
+	}
+	return msg, err
+}
+
+func (r *streamReader) stop() { r.it.Stop() }
 
 // applyMessage applies one journal message on a standby.
 func (p *Partition) applyMessage(msg jetstream.Msg) error {
@@ -349,8 +502,8 @@ func (p *Partition) takeover(ctx context.Context) error {
 }
 
 // own runs the owner's loop: every TickInterval it renews the lease when due, applies the
-// intake that arrived, ticks (which commits one journal message), publishes the tick's events
-// and takes a snapshot when due.
+// intake that arrived (read beside it, by readIntakeLoop), ticks (which commits one journal
+// message), publishes the tick's events and takes a snapshot when due.
 func (p *Partition) own(ctx context.Context, rev uint64) (err error) {
 	c := p.n.cfg
 	defer func() {
@@ -383,14 +536,12 @@ func (p *Partition) own(ctx context.Context, rev uint64) (err error) {
 		p.mu.Unlock()
 		p.place(pending)
 	}
-	cons, err := p.readFrom(ctx, p.istream, func() uint64 { return p.intake })
-	if err != nil {
-		return err
-	}
+	rctx, stopReading := context.WithCancel(ctx)
+	defer stopReading() // before the deferred reset above: the reader adds nothing after it
+	p.n.wg.Go(func() { p.readIntakeLoop(rctx) })
 	ticker := time.NewTicker(c.TickInterval)
 	defer ticker.Stop()
 	renewed := time.Now()
-	var watch stallWatch
 	for {
 		select {
 		case <-ctx.Done():
@@ -403,17 +554,6 @@ func (p *Partition) own(ctx context.Context, rev uint64) (err error) {
 			}
 			renewed = time.Now()
 		}
-		if err := p.readIntake(cons); err != nil {
-			return err
-		}
-		if p.stalled(ctx, p.istream, &watch, p.intakeRead()) {
-			// The intake consumer lost its place (a server restarted) and says nothing: read
-			// again from the last request applied.
-			if cons, err = p.readFrom(ctx, p.istream, func() uint64 { p.fetched = nil; return p.intake }); err != nil {
-				return err
-			}
-			p.n.logger().Warn("natscluster: intake reader restarted", "partition", p.name)
-		}
 		if err := p.tick(); err != nil {
 			return err
 		}
@@ -422,6 +562,63 @@ func (p *Partition) own(ctx context.Context, rev uint64) (err error) {
 			p.place(p.takePlacements())
 		}
 		p.maybeSnapshot(ctx)
+	}
+}
+
+// readIntakeLoop reads the intake stream into p.fetched, after the last request applied, until
+// ctx ends (the owner's loop stops it when it stops owning; it adds nothing after that). It
+// runs beside the owner's loop, not in it, because a read can block for longer than any lease:
+// a fetch on an ordered consumer recreates the consumer on the server, with a request timeout
+// of 10 s fixed in nats.go that no context shortens, and retries after a backoff; when the
+// server that handles the request restarts, the answer never comes (TestThreeNodeCluster saw
+// an owner's fetch take 11 s). The owner then lost its lease, and with it the partition, for a
+// late read; now its requests wait instead, and the owner keeps renewing and ticking.
+func (p *Partition) readIntakeLoop(ctx context.Context) {
+	c := p.n.cfg
+	var r *streamReader
+	defer func() {
+		if r != nil {
+			r.stop()
+		}
+	}()
+	var watch stallWatch
+	for ctx.Err() == nil {
+		if r == nil {
+			var err error
+			r, err = p.readFrom(ctx, p.istream, func() uint64 {
+				if ctx.Err() == nil {
+					p.fetched = nil
+				}
+				return p.intake
+			})
+			if err != nil {
+				p.warnReading(ctx, "natscluster: intake reader", err)
+				r = nil
+				sleep(ctx, c.TickInterval)
+				continue
+			}
+		}
+		if err := p.readIntake(ctx, r); err != nil {
+			p.warnReading(ctx, "natscluster: intake reader", err)
+			r.stop()
+			r = nil
+			sleep(ctx, c.TickInterval)
+			continue
+		}
+		if p.stalled(ctx, p.istream, &watch, p.intakeRead()) {
+			// The intake consumer lost its place (a server restarted) and says nothing: read
+			// again from the last request applied.
+			p.warnReading(ctx, "natscluster: intake reader restarted", nil)
+			r.stop()
+			r = nil
+		}
+	}
+}
+
+// warnReading logs a reader's trouble, unless the reader is stopping.
+func (p *Partition) warnReading(ctx context.Context, msg string, err error) {
+	if ctx.Err() == nil {
+		p.n.logger().Warn(msg, "partition", p.name, "node", p.n.cfg.NodeID, "err", err)
 	}
 }
 
@@ -462,25 +659,28 @@ func (p *Partition) stalled(ctx context.Context, stream string, w *stallWatch, p
 	return stuck
 }
 
-// readIntake fetches what arrived on the intake stream, up to MaxBatch held.
-func (p *Partition) readIntake(cons jetstream.Consumer) error {
+// readIntake hands the owner's loop the intake that arrives within a TickInterval, each
+// message as it arrives, while it holds fewer than MaxBatch.
+func (p *Partition) readIntake(ctx context.Context, r *streamReader) error {
+	wait := p.n.cfg.TickInterval
 	p.mu.Lock()
 	room := p.n.cfg.MaxBatch - len(p.fetched)
 	p.mu.Unlock()
 	if room <= 0 {
+		sleep(ctx, wait)
 		return nil
 	}
-	batch, err := cons.FetchNoWait(room)
-	if err != nil {
-		return err
+	for deadline := time.Now().Add(wait); room > 0 && ctx.Err() == nil; room-- {
+		msg, err := r.next(time.Until(deadline))
+		if err != nil || msg == nil {
+			return err
+		}
+		p.mu.Lock()
+		if ctx.Err() == nil {
+			p.fetched = append(p.fetched, msg)
+		}
+		p.mu.Unlock()
 	}
-	var got []jetstream.Msg
-	for msg := range batch.Messages() {
-		got = append(got, msg)
-	}
-	p.mu.Lock()
-	p.fetched = append(p.fetched, got...)
-	p.mu.Unlock()
 	return nil
 }
 
@@ -604,19 +804,13 @@ func (p *Partition) dispatchLocked(results []result) {
 		}
 	}
 	for _, r := range results {
-		if _, dup := p.recent[r.Seq]; !dup {
-			p.order = append(p.order, r.Seq)
-		}
-		p.recent[r.Seq] = r
+		p.rememberLocked(r)
 		for _, c := range p.pending[r.Seq] {
 			c <- p.replyLocked(r)
 		}
 		delete(p.pending, r.Seq)
 	}
-	for len(p.order) > maxRecent {
-		delete(p.recent, p.order[0])
-		p.order = p.order[1:]
-	}
+	p.trimRecentLocked()
 	if len(events) > 0 {
 		seq := p.applied
 		if len(p.evRing) > 0 && p.evRing[len(p.evRing)-1].journal == seq {
@@ -641,6 +835,22 @@ func (rp reply) err() error {
 		return ErrResultUnknown
 	}
 	return rp.res.Err.err()
+}
+
+// rememberLocked keeps a request's result for callers that ask late. Requires p.mu.
+func (p *Partition) rememberLocked(r result) {
+	if _, dup := p.recent[r.Seq]; !dup {
+		p.order = append(p.order, r.Seq)
+	}
+	p.recent[r.Seq] = r
+}
+
+// trimRecentLocked forgets the oldest results beyond maxRecent. Requires p.mu.
+func (p *Partition) trimRecentLocked() {
+	for len(p.order) > maxRecent {
+		delete(p.recent, p.order[0])
+		p.order = p.order[1:]
+	}
 }
 
 // replyLocked makes a caller's reply: for a request that created a ticket, the ticket as this

@@ -1,0 +1,128 @@
+package natscluster
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// idlePartition is a partition of a node that does not run it (it neither follows nor owns),
+// like a node stuck while another owns the partition.
+func idlePartition(t *testing.T, cfg Config) *Partition {
+	t.Helper()
+	require.NoError(t, cfg.setDefaults())
+	js, err := jetstream.New(cfg.Conn)
+	require.NoError(t, err)
+	n := &Node{cfg: cfg, js: js, parts: map[string]*Partition{}}
+	ctx := context.Background()
+	require.NoError(t, n.createBuckets(ctx))
+	p, err := n.newPartition(ctx, "duel")
+	require.NoError(t, err)
+	t.Cleanup(p.close)
+	return p
+}
+
+// A node that loads a snapshot past a request its caller awaits answers the caller: with the
+// result from the journal message it skipped, or, that message purged, with ErrResultUnknown.
+// (A node rebuilding after it lost the partition used to leave such callers waiting.)
+func TestLoadAnswersTheRequestsItSkips(t *testing.T) {
+	for _, keep := range []bool{true, false} {
+		t.Run(fmt.Sprint("KeepJournal=", keep), func(t *testing.T) {
+			s := startServer(t, serverOptions(t.TempDir(), "s0"))
+			cfg := testConfig(connect(t, s.ClientURL()), "a")
+			cfg.SnapshotEvery, cfg.KeepJournal = 5, keep
+			a := startNode(t, cfg)
+			owner(t, "duel", a)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			for i := range 4 { // intake messages 1 to 4, in this order
+				_, err := a.Partition("duel").StartMatchmaking(ctx, solo(fmt.Sprint("t", i)))
+				require.NoError(t, err)
+			}
+			applied := a.Partition("duel").Metrics().Journal // holds every result
+
+			b := idlePartition(t, testConfig(connect(t, s.ClientURL()), "b"))
+			type answer struct {
+				rp  reply
+				err error
+			}
+			done := make(chan answer, 1)
+			go func() {
+				rp, err := b.awaitResult(ctx, 3)
+				done <- answer{rp, err}
+			}()
+			require.Eventually(t, func() bool {
+				b.mu.Lock()
+				defer b.mu.Unlock()
+				return len(b.pending) == 1
+			}, 10*time.Second, time.Millisecond)
+
+			// The owner moves on: a snapshot past those results, and without KeepJournal the
+			// journal purged past them.
+			require.Eventually(t, func() bool {
+				e, err := a.snaps.Get(ctx, "duel")
+				if err != nil {
+					return false
+				}
+				at, _ := strconv.ParseUint(string(e.Value()), 10, 64)
+				if at <= applied {
+					return false
+				}
+				if keep {
+					return true
+				}
+				st, err := a.js.Stream(ctx, "mm_J_duel")
+				return err == nil && st.CachedInfo().State.FirstSeq > applied
+			}, 20*time.Second, 10*time.Millisecond)
+
+			require.NoError(t, b.load(ctx))
+			select {
+			case got := <-done:
+				if keep {
+					require.NoError(t, got.err)
+					assert.Equal(t, "t2", got.rp.res.Ticket)
+					assert.True(t, got.rp.found)
+				} else {
+					assert.ErrorIs(t, got.err, ErrResultUnknown)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("the caller is still waiting")
+			}
+		})
+	}
+}
+
+// A node behind the newest snapshot, but not behind every kept one, rebuilds from the kept
+// snapshot at or below its position and replays the journal from there: it skips nothing.
+func TestLoadReplaysFromAKeptSnapshot(t *testing.T) {
+	s := startServer(t, serverOptions(t.TempDir(), "s0"))
+	cfg := testConfig(connect(t, s.ClientURL()), "a")
+	cfg.SnapshotEvery = 100 // one every 2 s at 20 ms ticks: time for the loads below
+	a := startNode(t, cfg)
+	owner(t, "duel", a)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	pointer := func() uint64 {
+		e, err := a.snaps.Get(ctx, "duel")
+		if err != nil {
+			return 0
+		}
+		at, _ := strconv.ParseUint(string(e.Value()), 10, 64)
+		return at
+	}
+	require.Eventually(t, func() bool { return pointer() > 0 }, 20*time.Second, 10*time.Millisecond)
+
+	b := idlePartition(t, testConfig(connect(t, s.ClientURL()), "b"))
+	require.NoError(t, b.load(ctx))
+	first := b.Metrics().Journal
+	require.Eventually(t, func() bool { return pointer() > first }, 20*time.Second, 10*time.Millisecond)
+	require.NoError(t, b.load(ctx))
+	assert.Equal(t, first, b.Metrics().Journal, "rebuilt from the snapshot at its position, not the newest")
+	assert.Equal(t, uint64(2), b.Metrics().Loads)
+}
