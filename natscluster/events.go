@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -21,6 +22,22 @@ const (
 	hdrPart  = "Mm-Part"  // the part's index, from 0
 	hdrParts = "Mm-Parts" // how many parts the journal message's events take
 )
+
+// publishLoop publishes the owner's committed events when woken, and every second (a publish
+// that failed is tried again), until ctx ends.
+func (p *Partition) publishLoop(ctx context.Context, wake <-chan struct{}) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		p.publishPending(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-wake:
+		case <-t.C:
+		}
+	}
+}
 
 // publishPending publishes, in order, the events of the journal messages after the last one on
 // the events stream (p.published) that the ring still holds, and stops at the first failure:
@@ -36,7 +53,9 @@ func (p *Partition) publishPending(ctx context.Context) {
 	p.mu.Unlock()
 	for _, ce := range todo {
 		if err := p.publishEvents(ctx, ce.journal, ce.events); err != nil {
-			p.n.logger().Warn("natscluster: events not published yet", "partition", p.name, "journal", ce.journal, "err", err)
+			if ctx.Err() == nil {
+				p.n.logger().Warn("natscluster: events not published yet", "partition", p.name, "journal", ce.journal, "err", err)
+			}
 			return
 		}
 		p.mu.Lock()

@@ -527,7 +527,18 @@ func (p *Partition) own(ctx context.Context, rev uint64) (err error) {
 		}
 		p.mu.Unlock()
 	}
-	p.publishPending(ctx)
+	pctx, stopPublishing := context.WithCancel(context.Background())
+	published := make(chan struct{})
+	wake := make(chan struct{}, 1)
+	go func() {
+		defer close(published)
+		p.publishLoop(pctx, wake)
+	}()
+	defer func() {
+		stopPublishing()
+		<-published
+		p.publishPending(context.Background()) // committed: publish even when closing, once
+	}()
 	if p.placer != nil {
 		// The predecessor may have died before or after its host placed these: place them
 		// again (the host deduplicates by PlacementID; see the package documentation).
@@ -557,7 +568,10 @@ func (p *Partition) own(ctx context.Context, rev uint64) (err error) {
 		if err := p.tick(); err != nil {
 			return err
 		}
-		p.publishPending(context.Background()) // committed: publish even when closing
+		select { // the events stream is written beside the loop: a slow publish delays no tick
+		case wake <- struct{}{}:
+		default:
+		}
 		if p.placer != nil {
 			p.place(p.takePlacements())
 		}
