@@ -382,6 +382,12 @@ func (p *Partition) Metrics() Metrics {
 	return m
 }
 
+// ErrEventsSkipped ends a Subscription on a node that rebuilt its copy from a snapshot past
+// journal messages it had not followed (it fell behind every kept snapshot): their events
+// will never reach it. Subscribe again, and read the state (DescribeMatchmaking) or the
+// events stream to learn what happened in between.
+var ErrEventsSkipped = errors.New("natscluster: this node rebuilt past events its subscription had not received")
+
 // SubscriberBuffer is how many events a Subscription holds for its consumer; one that falls
 // further behind is cut off with matchmaker.ErrSlowSubscriber.
 const SubscriberBuffer = 1 << 16
@@ -420,8 +426,8 @@ func (p *Partition) Subscribe(ctx context.Context) (*Subscription, error) {
 // C returns the channel of events; it is closed when the subscription ends.
 func (s *Subscription) C() <-chan mm.Event { return s.c }
 
-// Err returns why the subscription ended: matchmaker.ErrSlowSubscriber, matchmaker.ErrClosed,
-// or nil while it runs.
+// Err returns why the subscription ended: matchmaker.ErrSlowSubscriber, ErrEventsSkipped,
+// matchmaker.ErrClosed, or nil while it runs.
 func (s *Subscription) Err() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -206,6 +206,15 @@ func (p *Partition) load(ctx context.Context) error {
 	skipped := p.skippedResults(ctx, applied, intake)
 	p.mu.Lock()
 	old := p.m
+	if old != nil && applied > p.applied {
+		// The events of the journal messages in between will never reach this node's
+		// subscriptions: end them rather than let them miss events silently.
+		p.n.logger().Warn("natscluster: rebuilt past journal messages not followed; subscriptions ended",
+			"partition", p.name, "from", p.applied+1, "to", applied, "subscriptions", len(p.subs))
+		for s := range p.subs {
+			s.end(ErrEventsSkipped)
+		}
+	}
 	p.m, p.sub, p.applied, p.intake, p.owner = m, sub, applied, intake, false
 	p.movedLocked()
 	p.snapAt = max(p.snapAt, applied)

@@ -126,3 +126,32 @@ func TestLoadReplaysFromAKeptSnapshot(t *testing.T) {
 	assert.Equal(t, first, b.Metrics().Journal, "rebuilt from the snapshot at its position, not the newest")
 	assert.Equal(t, uint64(2), b.Metrics().Loads)
 }
+
+// A node that jumps past journal messages it never followed ends its subscriptions with
+// ErrEventsSkipped rather than let them miss those messages' events silently.
+func TestJumpEndsSubscriptions(t *testing.T) {
+	s := startServer(t, serverOptions(t.TempDir(), "s0"))
+	cfg := testConfig(connect(t, s.ClientURL()), "a")
+	cfg.SnapshotEvery = 5
+	a := startNode(t, cfg)
+	owner(t, "duel", a)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	b := idlePartition(t, testConfig(connect(t, s.ClientURL()), "b"))
+	require.NoError(t, b.load(ctx))
+	sub, err := b.Subscribe(ctx)
+	require.NoError(t, err)
+	for i := range 4 {
+		_, err := a.Partition("duel").StartMatchmaking(ctx, solo(fmt.Sprint("t", i)))
+		require.NoError(t, err)
+	}
+	at := a.Partition("duel").Metrics().Journal
+	require.Eventually(t, func() bool { // purged past what b has followed (nothing)
+		st, err := a.js.Stream(ctx, "mm_J_duel")
+		return err == nil && st.CachedInfo().State.FirstSeq > 1 && a.Partition("duel").Metrics().Journal > at
+	}, 20*time.Second, 10*time.Millisecond)
+	require.NoError(t, b.load(ctx))
+	_, open := <-sub.C()
+	assert.False(t, open)
+	assert.ErrorIs(t, sub.Err(), ErrEventsSkipped)
+}
