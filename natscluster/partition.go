@@ -408,17 +408,21 @@ func (p *Partition) follow(ctx context.Context) (uint64, error) {
 	return 0, ctx.Err()
 }
 
-// streamReader reads a stream in order through one long-lived ordered consumer. (A Fetch on an
-// ordered consumer deletes and recreates the consumer on the server at every call, a
-// meta-layer operation in a cluster; polling that way cost two server requests per poll per
-// node and partition, and each could block for seconds after a server restart.)
+// streamReader reads a stream in order through one long-lived ordered consumer, on a goroutine
+// of its own. (A Fetch on an ordered consumer deletes and recreates the consumer on the server
+// at every call, a meta-layer operation in a cluster: polling that way cost two server requests
+// per poll per node and partition. And when the consumer's server goes away, nats.go recreates
+// it with a request timeout of 10 s fixed in nats.go, which no context shortens; the reader's
+// own goroutine lets its user notice the stall, abandon the reader and start another.)
 type streamReader struct {
-	it jetstream.MessagesContext
+	it   jetstream.MessagesContext
+	msgs chan jetstream.Msg
+	errc chan error
+	done chan struct{}
 }
 
 // readFrom reads stream from the message after the position that at returns under p.mu. The
-// pull requests expire every 2 s with heartbeats every 500 ms (the least nats.go allows), so a
-// reader whose server went away notices within about a second and its consumer is recreated.
+// pull requests expire every 2 s with heartbeats every 500 ms (the least nats.go allows).
 func (p *Partition) readFrom(ctx context.Context, stream string, at func() uint64) (*streamReader, error) {
 	p.mu.Lock()
 	start := at() + 1
@@ -433,19 +437,53 @@ func (p *Partition) readFrom(ctx context.Context, stream string, at func() uint6
 	if err != nil {
 		return nil, err
 	}
-	return &streamReader{it: it}, nil
+	r := &streamReader{it: it, msgs: make(chan jetstream.Msg, 64), errc: make(chan error, 1), done: make(chan struct{})}
+	go r.run()
+	return r, nil
 }
 
-// next returns the next message, or nil when none arrives within wait (at least 1 ms).
+func (r *streamReader) run() {
+	for {
+		msg, err := r.it.Next()
+		if err != nil {
+			r.errc <- err
+			return
+		}
+		select {
+		case r.msgs <- msg:
+		case <-r.done:
+			return
+		}
+	}
+}
+
+// next returns the next message, or nil when none arrives within wait.
 func (r *streamReader) next(wait time.Duration) (jetstream.Msg, error) {
-	msg, err := r.it.Next(jetstream.NextMaxWait(max(wait, time.Millisecond)))
-	if errors.Is(err, nats.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) {
+	select {
+	case msg := <-r.msgs:
+		return msg, nil
+	default:
+	}
+	if wait <= 0 {
 		return nil, nil
 	}
-	return msg, err
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case msg := <-r.msgs:
+		return msg, nil
+	case err := <-r.errc:
+		return nil, err
+	case <-t.C:
+		return nil, nil
+	}
 }
 
-func (r *streamReader) stop() { r.it.Stop() }
+// stop ends the reader; its goroutine ends when nats.go returns.
+func (r *streamReader) stop() {
+	close(r.done)
+	r.it.Stop()
+}
 
 // applyMessage applies one journal message on a standby.
 func (p *Partition) applyMessage(msg jetstream.Msg) error {
@@ -667,6 +705,10 @@ type stallWatch struct {
 // not moved since the last check: an ordered consumer whose server restarted may wait for
 // messages that never come, without an error.
 func (p *Partition) stalled(ctx context.Context, stream string, w *stallWatch, pos uint64) bool {
+	if w.next.IsZero() { // the first call only notes where the reader starts
+		w.next, w.pos = time.Now().Add(time.Second), pos
+		return false
+	}
 	if time.Now().Before(w.next) {
 		return false
 	}
