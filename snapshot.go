@@ -568,6 +568,9 @@ func (r *snapReader) ticketRefs(field string) []*ticket {
 	for i := range out {
 		out[i] = r.ticketRef(false)
 	}
+	if r.err != nil {
+		return nil // not a list with nil entries, which its readers would follow
+	}
 	return out
 }
 
