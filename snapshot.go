@@ -521,6 +521,29 @@ type snapReader struct {
 	tickets  []*ticket
 	sessions []*session
 	props    []*proposal
+
+	// what tickets and rosters hold, allocated in chunks (see slab.go)
+	arena      stringArena
+	playerSlab slab[player]
+	nums       slab[float64]
+	lats       slab[ruleset.RegionLatency]
+	mores      slab[ruleset.PlayerMore]
+	strSlots   slab[string]
+	lists      slab[[]string]
+	maps       slab[map[string]float64]
+	metrics    slab[ruleMetric]
+	metricRefs slab[[]ruleMetric]
+}
+
+// text reads a string into the arena.
+func (r *snapReader) text() string {
+	n := r.count(1, len(r.b))
+	if r.err != nil {
+		return ""
+	}
+	s := r.arena.make(r.b[r.off : r.off+n])
+	r.off += n
+	return s
 }
 
 func (m *Matchmaker) readSnapshot(b []byte) error {
@@ -720,11 +743,11 @@ func (r *snapReader) read() {
 	}
 
 	for _, t := range r.ticketRefs("tickets") {
-		if _, dup := m.tickets[t.id]; dup {
+		n := len(m.tickets)
+		if m.tickets[t.id] = t; len(m.tickets) == n { // one lookup, not two
 			r.fail("ticket %q is listed twice", t.id)
 			return
 		}
-		m.tickets[t.id] = t
 	}
 	r.at("players")
 	for _, t := range r.tickets {
@@ -746,7 +769,9 @@ func (r *snapReader) read() {
 	p.touched = r.ticketRefs("pool.touched")
 	p.crossed = r.ticketRefs("pool.crossed")
 	r.at("pool.timers")
-	for range r.count(2, len(r.b)) {
+	nTimers := r.count(2, len(r.b))
+	p.timers = make(timerHeap, 0, nTimers) // in firing order: each push stays where it lands
+	for range nTimers {
 		at := r.base + r.int()
 		if t := r.ticketRef(false); t != nil {
 			p.timers.push(timer{at: at, t: t})
@@ -808,7 +833,7 @@ func (r *snapReader) read() {
 func (r *snapReader) ticket(i int, t *ticket) {
 	at := func(sub string) *dec { return r.atIndexed("tickets", i, sub, -1, "") }
 	at("")
-	t.id = r.str(len(r.b))
+	t.id = r.text()
 	if r.err == nil {
 		if r.off >= len(r.b) || int(r.b[r.off]) >= len(statusCodes) {
 			at(".status").fail("unknown status")
@@ -832,7 +857,7 @@ func (r *snapReader) ticket(i int, t *ticket) {
 	}
 	t.players = r.players("tickets", i, ".players", limit)
 	at("")
-	t.matchID, t.session = r.str(len(r.b)), r.str(len(r.b))
+	t.matchID, t.session = r.text(), r.text()
 	if flags&flagBackfill != 0 {
 		path := "tickets[" + itoa(i) + "]"
 		at(".backfill")
@@ -855,11 +880,12 @@ func (r *snapReader) ticket(i int, t *ticket) {
 			r.fail("%d rule counters for %d rules", n, r.m.rs.RuleCount())
 			return
 		}
-		ms := make([]ruleMetric, n)
+		ms := r.metrics.take(n)
 		for j := range ms {
 			ms[j] = ruleMetric{passed: uint32(r.small(0, math.MaxUint32)), failed: uint32(r.small(0, math.MaxUint32))}
 		}
-		t.metrics = &ms
+		t.metrics = &r.metricRefs.take(1)[0]
+		*t.metrics = ms
 	}
 	if flags&flagEnding != 0 {
 		at(".ending")
@@ -877,23 +903,37 @@ func (r *snapReader) players(field string, i int, sub string, limit int) []playe
 	if n == 0 || r.err != nil {
 		return nil
 	}
-	out := make([]player, n)
+	nums, strs, lists, maps := rs.SlotCounts()
+	out := r.playerSlab.take(n)
 	for pj := range out {
 		r.atIndexed(field, i, sub, pj, "")
-		p := rs.NewPlayer(r.str(len(r.b)))
+		p := &out[pj] // as rs.NewPlayer makes it, from the slabs
+		p.ID = r.text()
 		p.Team = int32(r.small(-1, int64(rs.TeamCount())-1))
+		p.Nums = r.nums.take(nums)
 		for j := range p.Nums {
 			p.Nums[j] = r.finite()
 		}
-		if p.More != nil {
+		if strs+lists+maps > 0 {
+			p.More = &r.mores.take(1)[0]
+			p.More.Strs, p.More.Lists, p.More.Maps = r.strSlots.take(strs), r.lists.take(lists), r.maps.take(maps)
 			for j := range p.More.Strs {
-				p.More.Strs[j] = r.str(len(r.b))
+				p.More.Strs[j] = r.text()
 			}
 			for j := range p.More.Lists {
 				isNil := r.bool()
-				if l := r.strs(len(r.b), len(r.b)); !isNil {
-					p.More.Lists[j] = append([]string{}, l...)
+				k := r.count(1, len(r.b))
+				if isNil {
+					for range k {
+						r.str(len(r.b))
+					}
+					continue
 				}
+				l := r.strSlots.take(k)
+				for x := range l {
+					l[x] = r.text()
+				}
+				p.More.Lists[j] = l
 			}
 			for j := range p.More.Maps {
 				isNil := r.bool()
@@ -907,7 +947,7 @@ func (r *snapReader) players(field string, i int, sub string, limit int) []playe
 		}
 		k := r.atIndexed(field, i, sub, pj, ".latency").count(2, len(r.b))
 		if k > 0 {
-			p.Lat = make([]ruleset.RegionLatency, k)
+			p.Lat = r.lats.take(k)
 		}
 		for j := range p.Lat {
 			id := r.small(0, int64(len(r.m.regions.names))-1)
@@ -919,7 +959,6 @@ func (r *snapReader) players(field string, i int, sub string, limit int) []playe
 				r.fail("regions are not in order")
 			}
 		}
-		out[pj] = p
 	}
 	return out
 }
