@@ -49,21 +49,31 @@ var statusCodes = []TicketStatus{StatusQueued, StatusSearching, StatusRequiresAc
 // has no time, and Snapshot refuses it with a *StateError-free plain error (tick first).
 func (m *Matchmaker) Snapshot(w io.Writer) error {
 	m.mu.Lock()
-	b, err := m.snapshotLocked()
+	chunks, err := m.snapshotLocked()
 	m.mu.Unlock()
 	if err != nil {
 		return err
 	}
-	_, err = w.Write(b)
-	return err
+	return writeChunks(w, chunks)
+}
+
+// writeChunks writes a snapshot's pieces in order.
+func writeChunks(w io.Writer, chunks [][]byte) error {
+	for _, c := range chunks {
+		if _, err := w.Write(c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // errNoTime refuses a snapshot of a Matchmaker whose events wait for their first time.
 var errNoTime = errors.New("matchmaker: snapshot before the first Tick of a Matchmaker without a clock: " +
 	"its requests have no time yet; call Tick first (or use WithClock)")
 
-// snapshotLocked encodes the state. Requires m.mu.
-func (m *Matchmaker) snapshotLocked() ([]byte, error) {
+// snapshotLocked encodes the state, in pieces of about snapChunk bytes that make the snapshot
+// when written one after the other. Requires m.mu.
+func (m *Matchmaker) snapshotLocked() ([][]byte, error) {
 	if m.failed != nil {
 		return nil, m.failed
 	}
@@ -77,10 +87,22 @@ func (m *Matchmaker) snapshotLocked() ([]byte, error) {
 			t.snapRef = 0
 		}
 	}()
-	w.b = make([]byte, 0, 64+160*len(w.tickets))
+	w.b = make([]byte, 0, snapChunk+snapChunk/8)
 	w.write()
-	return appendChecksum(w.b), nil
+	w.chunks = append(w.chunks, w.b)
+	var sum uint32
+	for _, c := range w.chunks {
+		sum = crc32.Update(sum, castagnoli, c)
+	}
+	last := &w.chunks[len(w.chunks)-1]
+	*last = binary.LittleEndian.AppendUint32(*last, sum)
+	return w.chunks, nil
 }
+
+// snapChunk is the size of a snapshot's pieces: a snapshot of a large pool is not one
+// allocation of its whole size (nor of an estimate of it), and its ticket table is encoded in
+// two halves at once.
+const snapChunk = 1 << 20
 
 // appendChecksum ends a snapshot with the CRC-32C of what precedes it.
 func appendChecksum(b []byte) []byte {
@@ -91,6 +113,7 @@ func appendChecksum(b []byte) []byte {
 // as tables that the rest of the state refers to by number.
 type snapWriter struct {
 	enc
+	chunks   [][]byte // full pieces before b
 	m        *Matchmaker
 	base     int64     // times are written relative to the Matchmaker's time
 	tickets  []*ticket // numbered by their snapRef
@@ -98,6 +121,20 @@ type snapWriter struct {
 	sessions []*session
 	props    map[*proposal]int32
 	proposal []*proposal
+	bf       []*ticket // the backfill tickets of m.tickets, in admission order
+
+	// The players' index, computed with the ticket table: for each ticket, which of its
+	// players it is the active ticket of, and how many such marks there are in all.
+	bits   []uint64
+	marked int
+}
+
+// cut starts a new piece once the current one is full.
+func (w *snapWriter) cut() {
+	if len(w.b) >= snapChunk {
+		w.chunks = append(w.chunks, w.b)
+		w.b = make([]byte, 0, snapChunk+snapChunk/8)
+	}
 }
 
 func (w *snapWriter) addTicket(t *ticket) {
@@ -157,14 +194,20 @@ func (w *snapWriter) collect() {
 	all := make([]bySeq, 0, len(m.tickets))
 	for _, t := range m.tickets {
 		all = append(all, bySeq{t.seq, t})
+		if t.bf != nil {
+			w.bf = append(w.bf, t)
+		}
 	}
 	sortByKey(all, func(x bySeq) uint64 { return x.seq }) // admission numbers are unique
-	for _, x := range all {                               // numbered first, so that they are the table's first entries
+	w.tickets = make([]*ticket, 0, len(all)+len(all)/64)
+	for _, x := range all { // numbered first, so that they are the table's first entries
 		w.tickets = append(w.tickets, x.t)
 		x.t.snapRef = int32(len(w.tickets))
 	}
-	for _, x := range all {
-		w.expand(x.t)
+	// Then what they reach, in the same order; only backfill tickets reach anything.
+	slices.SortFunc(w.bf, func(x, y *ticket) int { return cmp.Compare(x.seq, y.seq) })
+	for _, t := range w.bf {
+		w.expand(t)
 	}
 	p := m.pool
 	for _, list := range [][]*ticket{p.order, p.arrivals, p.departed, p.touched, p.crossed, m.acked, m.ended[m.endedHead:]} {
@@ -219,6 +262,7 @@ func (w *snapWriter) refs(ts []*ticket) {
 	w.uint(uint64(len(ts)))
 	for _, t := range ts {
 		w.ref(t)
+		w.cut()
 	}
 }
 
@@ -254,9 +298,7 @@ func (w *snapWriter) write() {
 	w.uint(uint64(len(w.tickets)))
 	w.uint(uint64(len(w.sessions)))
 	w.uint(uint64(len(w.proposal)))
-	for _, t := range w.tickets {
-		w.ticket(t)
-	}
+	w.ticketTable()
 	for _, s := range w.sessions {
 		w.str(s.arn)
 		w.str(s.matchID)
@@ -283,24 +325,18 @@ func (w *snapWriter) write() {
 	}
 
 	w.uint(uint64(len(m.tickets)))
-	for _, t := range w.tickets[:len(m.tickets)] { // collect numbered m.tickets first
-		w.ref(t)
+	for i := range len(m.tickets) { // collect numbered m.tickets first
+		w.int(int64(i))
+		w.cut()
 	}
 	// The players' index: for each ticket, which of its players it is the active ticket of;
 	// then, in order, entries that name a ticket without that player (none, normally).
-	marked := 0
-	for _, t := range w.tickets {
-		var bits uint64
-		for i := range t.players {
-			if i < 64 && m.players[t.players[i].ID] == t {
-				bits |= 1 << i
-				marked++
-			}
-		}
+	for _, bits := range w.bits {
 		w.uint(bits)
+		w.cut()
 	}
 	var others []string
-	if marked != len(m.players) {
+	if w.marked != len(m.players) {
 		for id, t := range m.players {
 			if i := slices.IndexFunc(t.players, func(p player) bool { return p.ID == id }); i < 0 || i >= 64 {
 				others = append(others, id)
@@ -331,6 +367,7 @@ func (w *snapWriter) write() {
 	for _, x := range live {
 		w.rel(x.at)
 		w.ref(x.t)
+		w.cut()
 	}
 	w.int(int64(p.count))
 	w.int(int64(p.backfills))
@@ -385,6 +422,46 @@ const (
 	flagMetrics
 	flagEnding
 )
+
+// ticketTable writes the tickets, and computes the players' index (bits, marked) with them; a
+// large table is written in two halves at once, the second into pieces of its own.
+func (w *snapWriter) ticketTable() {
+	w.bits = make([]uint64, len(w.tickets))
+	half := len(w.tickets) / 2
+	if half < 1<<14 {
+		w.ticketRange(0, len(w.tickets))
+		return
+	}
+	second := &snapWriter{m: w.m, base: w.base, sess: w.sess, props: w.props, tickets: w.tickets, bits: w.bits}
+	second.b = make([]byte, 0, snapChunk+snapChunk/8)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		second.ticketRange(half, len(w.tickets))
+	}()
+	w.ticketRange(0, half)
+	<-done
+	w.chunks = append(append(w.chunks, w.b), second.chunks...)
+	w.b = second.b
+	w.marked += second.marked
+}
+
+// ticketRange writes tickets[from:to] and their entries of the players' index.
+func (w *snapWriter) ticketRange(from, to int) {
+	players := w.m.players
+	for k, t := range w.tickets[from:to] {
+		w.ticket(t)
+		w.cut()
+		var bits uint64
+		for i := range t.players {
+			if i < 64 && players[t.players[i].ID] == t {
+				bits |= 1 << i
+				w.marked++
+			}
+		}
+		w.bits[from+k] = bits
+	}
+}
 
 func (w *snapWriter) ticket(t *ticket) {
 	w.str(t.id)
@@ -1031,7 +1108,7 @@ func (m *Matchmaker) Shutdown(w io.Writer) error {
 		m.deliverMu.Unlock()
 		return err
 	}
-	var b []byte
+	var b [][]byte
 	var err error
 	if w != nil {
 		if b, err = m.snapshotLocked(); err != nil {
@@ -1053,7 +1130,7 @@ func (m *Matchmaker) Shutdown(w io.Writer) error {
 		}
 	}
 	if w != nil {
-		_, err = w.Write(b)
+		err = writeChunks(w, b)
 	}
 	return err
 }
