@@ -354,21 +354,7 @@ func (w *snapWriter) write() {
 	for _, list := range [][]*ticket{p.order, p.arrivals, p.departed, p.touched, p.crossed} {
 		w.refs(list)
 	}
-	// Timers fire in a total order (see timer.before), so the heap's layout is not state: they
-	// are written in firing order, and the ones of ended tickets, which do nothing, are left out.
-	live := make([]timer, 0, len(p.timers))
-	for _, x := range p.timers {
-		if !x.t.status.Terminal() {
-			live = append(live, x)
-		}
-	}
-	sortTimers(live, len(w.tickets))
-	w.uint(uint64(len(live)))
-	for _, x := range live {
-		w.rel(x.at)
-		w.ref(x.t)
-		w.cut()
-	}
+	w.timers()
 	w.int(int64(p.count))
 	w.int(int64(p.backfills))
 
@@ -1061,34 +1047,55 @@ func readAllSized(r io.Reader, limit int64) ([]byte, error) {
 	return buf.Bytes(), err
 }
 
-// sortTimers sorts live timers into firing order (timer.before), for a snapshot whose tickets
-// are numbered (snapRef) in admission order, as collect numbers the active ones: by time, then
-// by number. With a time span and ticket count that fit one 64-bit key together, it is a radix
-// sort of that key.
-func sortTimers(live []timer, tickets int) {
-	if len(live) == 0 {
+// timers writes the pool's timers. They fire in a total order (see timer.before), so the
+// heap's layout is not state: they are written in firing order, and the ones of ended tickets,
+// which do nothing, are left out. Firing order is by time, then by admission number, which for
+// active tickets is their number in the table (collect numbers them first, in admission
+// order). When a timer's time relative to the earliest and its ticket's number fit one 64-bit
+// key together, the timers are that key, radix sorted: 8 bytes each, read back without the
+// timer.
+func (w *snapWriter) timers() {
+	heap := w.m.pool.timers
+	n := 0
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+	for _, x := range heap {
+		if !x.t.status.Terminal() {
+			n++
+			lo, hi = min(lo, x.at), max(hi, x.at)
+		}
+	}
+	w.uint(uint64(n))
+	if n == 0 {
 		return
 	}
-	lo, hi := live[0].at, live[0].at
-	for _, x := range live {
-		lo, hi = min(lo, x.at), max(hi, x.at)
-	}
-	refBits := bits.Len64(uint64(tickets))
+	refBits := bits.Len64(uint64(len(w.tickets)))
 	if bits.Len64(uint64(hi-lo))+refBits > 64 {
+		live := make([]timer, 0, n)
+		for _, x := range heap {
+			if !x.t.status.Terminal() {
+				live = append(live, x)
+			}
+		}
 		slices.SortFunc(live, func(x, y timer) int { return cmp.Or(cmp.Compare(x.at, y.at), cmp.Compare(x.t.seq, y.t.seq)) })
+		for _, x := range live {
+			w.rel(x.at)
+			w.ref(x.t)
+			w.cut()
+		}
 		return
 	}
-	type keyed struct {
-		key uint64
-		x   timer
+	keys := make([]uint64, 0, n)
+	for _, x := range heap {
+		if !x.t.status.Terminal() {
+			keys = append(keys, uint64(x.at-lo)<<refBits|uint64(x.t.snapRef))
+		}
 	}
-	ks := make([]keyed, len(live))
-	for i, x := range live { // each ticket is read once, not once per pass
-		ks[i] = keyed{uint64(x.at-lo)<<refBits | uint64(x.t.snapRef), x}
-	}
-	sortByKey(ks, func(k keyed) uint64 { return k.key })
-	for i, k := range ks {
-		live[i] = k.x
+	sortByKey(keys, func(k uint64) uint64 { return k })
+	mask := uint64(1)<<refBits - 1
+	for _, k := range keys {
+		w.rel(lo + int64(k>>refBits))
+		w.int(int64(k&mask) - 1)
+		w.cut()
 	}
 }
 
