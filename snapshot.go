@@ -535,11 +535,26 @@ func (w *snapWriter) players(ps []player) {
 //
 // A snapshot that is truncated, corrupt (its checksum), of another format version, taken
 // with another rule set or inconsistent is refused with a *SnapshotError naming the part, and
-// nothing is built. Restore reads at most 4 GiB.
+// nothing is built. Restore reads at most 4 GiB; a *bytes.Reader's bytes are read where they
+// are, not copied first.
 func Restore(r io.Reader, cfg Config, opts ...Option) (*Matchmaker, error) {
 	m, err := newMatchmaker(cfg, opts)
 	if err != nil || r == nil {
 		return m, err
+	}
+	if br, ok := r.(*bytes.Reader); ok && br.Len() <= maxSnapshotBytes {
+		// A bytes.Reader hands its bytes to a Writer (WriteTo) without copying them: when it
+		// hands them all at once, the snapshot is read there, and nothing of them is kept.
+		start, _ := br.Seek(0, io.SeekCurrent)
+		in := &inPlace{m: m, size: br.Len()}
+		br.WriteTo(in)
+		if in.done {
+			if in.err != nil {
+				return nil, in.err
+			}
+			return m, nil
+		}
+		br.Seek(start, io.SeekStart) // in pieces: m is untouched, read it as any reader
 	}
 	b, err := readAllSized(r, maxSnapshotBytes+1)
 	if err != nil {
@@ -552,6 +567,26 @@ func Restore(r io.Reader, cfg Config, opts ...Option) (*Matchmaker, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// inPlace reads a snapshot that is written to it in one piece, of the size it expects; it
+// refuses any other write, and keeps nothing of what is written.
+type inPlace struct {
+	m    *Matchmaker
+	size int
+	done bool
+	err  error // what reading the snapshot found
+}
+
+var errInPieces = errors.New("matchmaker: a snapshot written in pieces")
+
+func (w *inPlace) Write(p []byte) (int, error) {
+	if w.done || len(p) != w.size {
+		return 0, errInPieces
+	}
+	w.done = true
+	w.err = w.m.readSnapshot(p)
+	return len(p), nil
 }
 
 // SnapshotSeq reads a snapshot's journal position (see EntrySeq) from its header.
