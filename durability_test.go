@@ -533,6 +533,24 @@ func TestRestoreReadsAnyReader(t *testing.T) {
 	var se *SnapshotError
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, "checksum", se.Field)
+
+	// Two tickets with one ID: refused, naming the list of tickets (filled on another
+	// goroutine while the rest is read).
+	m.mu.Lock()
+	var first *ticket
+	for _, tk := range m.tickets {
+		if first == nil {
+			first = tk
+		} else {
+			tk.id = first.id
+			break
+		}
+	}
+	m.mu.Unlock()
+	_, err = Restore(bytes.NewReader(snapshotBytes(t, m)), cfg)
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, "tickets", se.Field)
+	assert.Contains(t, se.Reason, "is listed twice")
 }
 
 // BenchmarkSnapshot writes and restores a resident pool (see newResident): snapshot-ns/op and

@@ -11,6 +11,7 @@ import (
 	"cmp"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"io/fs"
@@ -789,8 +790,54 @@ func (r *snapReader) read() {
 	if r.err != nil {
 		return
 	}
-	m.tickets = make(map[string]*ticket, nt) // sized once: growing a map of a million costs more
-	m.players = make(map[string]*ticket, nt)
+	// The two maps, of up to a million entries each, take long to make and to fill: another
+	// goroutine makes them while this one reads the tickets, then fills the tickets' while this
+	// one reads on and fills the players'. They are sized once: growing them costs more.
+	players := make(chan map[string]*ticket, 1)
+	list := make(chan []*ticket, 1)
+	index := make(chan ticketIndex, 1)
+	go func() {
+		players <- make(map[string]*ticket, nt)
+		tickets := make(map[string]*ticket, nt)
+		index <- indexTickets(tickets, <-list)
+	}()
+	r.readTables(nt, ns, np)
+	var l []*ticket
+	if r.err == nil {
+		l = r.ticketRefs("tickets")
+	}
+	listEnd := r.off
+	list <- l
+	if r.err == nil {
+		m.players = <-players
+		r.readIndexes()
+	}
+	idx := <-index
+	m.tickets = idx.tickets
+	if idx.dup != nil { // it comes before anything readIndexes read
+		r.err = &SnapshotError{What: r.what, Field: "tickets", Offset: listEnd,
+			Reason: fmt.Sprintf("ticket %q is listed twice", idx.dup.id)}
+	}
+}
+
+// ticketIndex is m.tickets, and the first ticket listed twice if there is one.
+type ticketIndex struct {
+	tickets map[string]*ticket
+	dup     *ticket
+}
+
+func indexTickets(tickets map[string]*ticket, list []*ticket) ticketIndex {
+	for _, t := range list {
+		n := len(tickets)
+		if tickets[t.id] = t; len(tickets) == n { // one lookup, not two
+			return ticketIndex{tickets, t}
+		}
+	}
+	return ticketIndex{tickets, nil}
+}
+
+// readTables reads the tables of tickets, sessions and proposals.
+func (r *snapReader) readTables(nt, ns, np int) {
 	r.tickets = make([]*ticket, nt)
 	tix := make([]ticket, nt)
 	for i := range r.tickets {
@@ -836,17 +883,12 @@ func (r *snapReader) read() {
 			}
 		}
 	}
-	if r.err != nil {
-		return
-	}
+}
 
-	for _, t := range r.ticketRefs("tickets") {
-		n := len(m.tickets)
-		if m.tickets[t.id] = t; len(m.tickets) == n { // one lookup, not two
-			r.fail("ticket %q is listed twice", t.id)
-			return
-		}
-	}
+// readIndexes reads what refers to the tables: the players' index, the pool, sessions,
+// proposals pending and placing, and the lists of tickets acknowledged and ended.
+func (r *snapReader) readIndexes() {
+	m := r.m
 	r.at("players")
 	for _, t := range r.tickets {
 		bits := r.uint()
