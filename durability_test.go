@@ -640,3 +640,34 @@ func BenchmarkJournalOverhead(b *testing.B) {
 		})
 	}
 }
+
+// TestSnapshotNumbersEveryActiveTicket: an active ticket (one a player is matched by) that is
+// not in the table of tickets is still written, and restored, although the snapshot normally
+// skips looking for such tickets.
+func TestSnapshotNumbersEveryActiveTicket(t *testing.T) {
+	data, err := os.ReadFile("testdata/rulesets/gomoku-latency.json")
+	require.NoError(t, err)
+	cfg := Config{RuleSet: MustParseRuleSet(data)}
+	m, err := New(cfg, WithClock(&fakeClock{now: t0}))
+	require.NoError(t, err)
+	for i := range 3 {
+		_, err := m.StartMatchmaking(StartMatchmakingInput{Players: []Player{{PlayerID: "p" + strconv.Itoa(i),
+			Attributes: Attributes{"score": NumberValue(float64(1000 + 100*i))}, LatencyInMs: Latencies{"us": 20}}}})
+		require.NoError(t, err)
+	}
+	m.mu.Lock()
+	gone := new(ticket) // a copy of p1's ticket, reachable only from m.players
+	*gone = *m.players["p1"]
+	gone.id += "-copy"
+	m.players["p1"] = gone
+	m.mu.Unlock()
+	snap := snapshotBytes(t, m)
+	restored, err := Restore(bytes.NewReader(snap), cfg, WithClock(&fakeClock{now: t0}))
+	require.NoError(t, err)
+	assert.Equal(t, snap, snapshotBytes(t, restored))
+	restored.mu.Lock()
+	defer restored.mu.Unlock()
+	require.NotNil(t, restored.players["p1"])
+	assert.Equal(t, gone.id, restored.players["p1"].id)
+	assert.NotContains(t, restored.tickets, gone.id)
+}

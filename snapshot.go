@@ -81,15 +81,14 @@ func (m *Matchmaker) snapshotLocked() ([][]byte, error) {
 	if m.provisional {
 		return nil, errNoTime
 	}
-	w := snapWriter{m: m, base: m.now.UnixNano(), sess: map[*session]int32{}, props: map[*proposal]int32{}}
-	w.collect()
-	defer func() {
-		for _, t := range w.tickets {
-			t.snapRef = 0
-		}
-	}()
-	w.b = make([]byte, 0, snapChunk+snapChunk/8)
-	w.write()
+	// Every active ticket (in m.players) is normally in m.tickets, which collect numbers first;
+	// then numbering the tickets of m.players numbers nothing more, and the players' index,
+	// computed with the ticket table, tells: when every player in it is marked, it is skipped.
+	// Otherwise the snapshot is written again, numbering them as well.
+	w := m.encodeSnapshot(false)
+	if w.covered != len(m.players) {
+		w = m.encodeSnapshot(true)
+	}
 	w.chunks = append(w.chunks, w.b)
 	var sum uint32
 	for _, c := range w.chunks {
@@ -98,6 +97,19 @@ func (m *Matchmaker) snapshotLocked() ([][]byte, error) {
 	last := &w.chunks[len(w.chunks)-1]
 	*last = binary.LittleEndian.AppendUint32(*last, sum)
 	return w.chunks, nil
+}
+
+func (m *Matchmaker) encodeSnapshot(players bool) *snapWriter {
+	w := &snapWriter{m: m, base: m.now.UnixNano(), sess: map[*session]int32{}, props: map[*proposal]int32{}}
+	w.collect(players)
+	defer func() {
+		for _, t := range w.tickets {
+			t.snapRef = 0
+		}
+	}()
+	w.b = make([]byte, 0, snapChunk+snapChunk/8)
+	w.write()
+	return w
 }
 
 // snapChunk is the size of a snapshot's pieces: a snapshot of a large pool is not one
@@ -126,8 +138,9 @@ type snapWriter struct {
 
 	// The players' index, computed with the ticket table: for each ticket, which of its
 	// players it is the active ticket of, and how many such marks there are in all.
-	bits   []uint64
-	marked int
+	bits    []uint64
+	marked  int
+	covered int // the players marked, counting a player listed twice in a ticket once
 }
 
 // cut starts a new piece once the current one is full.
@@ -185,8 +198,9 @@ func (w *snapWriter) addProposal(pr *proposal) {
 }
 
 // collect numbers everything reachable, in an order that depends only on the state, so that
-// the same state always writes the same bytes.
-func (w *snapWriter) collect() {
+// the same state always writes the same bytes. The tickets of m.players are numbered only with
+// players set (see snapshotLocked).
+func (w *snapWriter) collect(players bool) {
 	m := w.m
 	type bySeq struct {
 		seq uint64
@@ -221,8 +235,10 @@ func (w *snapWriter) collect() {
 			w.addTicket(x.t)
 		}
 	}
-	for _, t := range m.players {
-		w.addTicket(t) // the active tickets are numbered already, so the order does not matter
+	if players {
+		for _, t := range m.players {
+			w.addTicket(t) // the active tickets are numbered already, so the order does not matter
+		}
 	}
 	for _, arn := range sortedKeys(m.sessions) {
 		w.addSession(m.sessions[arn])
@@ -431,6 +447,7 @@ func (w *snapWriter) ticketTable() {
 	w.chunks = append(append(w.chunks, w.b), second.chunks...)
 	w.b = second.b
 	w.marked += second.marked
+	w.covered += second.covered
 }
 
 // ticketRange writes tickets[from:to] and their entries of the players' index.
@@ -441,9 +458,12 @@ func (w *snapWriter) ticketRange(from, to int) {
 		w.cut()
 		var bits uint64
 		for i := range t.players {
-			if i < 64 && players[t.players[i].ID] == t {
+			if id := t.players[i].ID; i < 64 && players[id] == t {
 				bits |= 1 << i
 				w.marked++
+				if !slices.ContainsFunc(t.players[:i], func(p player) bool { return p.ID == id }) {
+					w.covered++
+				}
 			}
 		}
 		w.bits[from+k] = bits
