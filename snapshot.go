@@ -58,8 +58,16 @@ func (m *Matchmaker) Snapshot(w io.Writer) error {
 	return writeChunks(w, chunks)
 }
 
-// writeChunks writes a snapshot's pieces in order.
+// writeChunks writes a snapshot's pieces in order. A destination that can be grown (a
+// bytes.Buffer) is grown once to hold them all, not step by step as they arrive.
 func writeChunks(w io.Writer, chunks [][]byte) error {
+	if g, ok := w.(interface{ Grow(int) }); ok {
+		n := 0
+		for _, c := range chunks {
+			n += len(c)
+		}
+		g.Grow(n)
+	}
 	for _, c := range chunks {
 		if _, err := w.Write(c); err != nil {
 			return err
