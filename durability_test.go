@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"slices"
 	"strconv"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -490,13 +492,65 @@ func FuzzRestore(f *testing.F) {
 	require.NoError(f, m.Snapshot(&b))
 	f.Add(b.Bytes()[:b.Len()-4]) // the fuzzer mutates the body; the checksum is added below
 	f.Fuzz(func(t *testing.T, body []byte) {
-		r, err := Restore(bytes.NewReader(withChecksum(body)), Config{RuleSet: rs, AcceptanceRequired: true}, WithClock(&fakeClock{now: t0}))
+		in := withChecksum(body)
+		r, err := Restore(bytes.NewReader(in), Config{RuleSet: rs, AcceptanceRequired: true}, WithClock(&fakeClock{now: t0}))
+		// Read in place from a bytes.Reader, or copied from another reader: the same outcome.
+		r2, err2 := Restore(io.MultiReader(bytes.NewReader(in)), Config{RuleSet: rs, AcceptanceRequired: true}, WithClock(&fakeClock{now: t0}))
+		require.Equal(t, fmt.Sprint(err), fmt.Sprint(err2))
 		if err != nil {
 			return
 		}
-		var out bytes.Buffer
-		_ = r.Snapshot(&out)
+		var out, out2 bytes.Buffer
+		require.Equal(t, fmt.Sprint(r.Snapshot(&out)), fmt.Sprint(r2.Snapshot(&out2)))
+		require.Equal(t, out.Bytes(), out2.Bytes())
 	})
+}
+
+// TestRestoreReadsAnyReader: a snapshot restores the same from a bytes.Reader (read in place),
+// from one already partly read, and from a reader that hands it over in pieces.
+func TestRestoreReadsAnyReader(t *testing.T) {
+	data, err := os.ReadFile("testdata/rulesets/gomoku-latency.json")
+	require.NoError(t, err)
+	cfg := Config{RuleSet: MustParseRuleSet(data)}
+	m, err := New(cfg, WithClock(&fakeClock{now: t0}))
+	require.NoError(t, err)
+	for i := range 5 {
+		_, err := m.StartMatchmaking(StartMatchmakingInput{Players: []Player{{PlayerID: "p" + strconv.Itoa(i),
+			Attributes: Attributes{"score": NumberValue(float64(1000 + 100*i))}, LatencyInMs: Latencies{"us": 20}}}})
+		require.NoError(t, err)
+	}
+	snap := snapshotBytes(t, m)
+	skipped := bytes.NewReader(append([]byte("prefix"), snap...))
+	_, err = skipped.Read(make([]byte, len("prefix")))
+	require.NoError(t, err)
+	for name, r := range map[string]io.Reader{"bytes.Reader": bytes.NewReader(snap), "partly read": skipped,
+		"one byte at a time": iotest.OneByteReader(bytes.NewReader(snap))} {
+		restored, err := Restore(r, cfg, WithClock(&fakeClock{now: t0}))
+		require.NoError(t, err, name)
+		assert.Equal(t, snap, snapshotBytes(t, restored), name)
+	}
+	_, err = Restore(bytes.NewReader(snap[:len(snap)-1]), cfg)
+	var se *SnapshotError
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, "checksum", se.Field)
+
+	// Two tickets with one ID: refused, naming the list of tickets (filled on another
+	// goroutine while the rest is read).
+	m.mu.Lock()
+	var first *ticket
+	for _, tk := range m.tickets {
+		if first == nil {
+			first = tk
+		} else {
+			tk.id = first.id
+			break
+		}
+	}
+	m.mu.Unlock()
+	_, err = Restore(bytes.NewReader(snapshotBytes(t, m)), cfg)
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, "tickets", se.Field)
+	assert.Contains(t, se.Reason, "is listed twice")
 }
 
 // BenchmarkSnapshot writes and restores a resident pool (see newResident): snapshot-ns/op and
@@ -585,4 +639,35 @@ func BenchmarkJournalOverhead(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestSnapshotNumbersEveryActiveTicket: an active ticket (one a player is matched by) that is
+// not in the table of tickets is still written, and restored, although the snapshot normally
+// skips looking for such tickets.
+func TestSnapshotNumbersEveryActiveTicket(t *testing.T) {
+	data, err := os.ReadFile("testdata/rulesets/gomoku-latency.json")
+	require.NoError(t, err)
+	cfg := Config{RuleSet: MustParseRuleSet(data)}
+	m, err := New(cfg, WithClock(&fakeClock{now: t0}))
+	require.NoError(t, err)
+	for i := range 3 {
+		_, err := m.StartMatchmaking(StartMatchmakingInput{Players: []Player{{PlayerID: "p" + strconv.Itoa(i),
+			Attributes: Attributes{"score": NumberValue(float64(1000 + 100*i))}, LatencyInMs: Latencies{"us": 20}}}})
+		require.NoError(t, err)
+	}
+	m.mu.Lock()
+	gone := new(ticket) // a copy of p1's ticket, reachable only from m.players
+	*gone = *m.players["p1"]
+	gone.id += "-copy"
+	m.players["p1"] = gone
+	m.mu.Unlock()
+	snap := snapshotBytes(t, m)
+	restored, err := Restore(bytes.NewReader(snap), cfg, WithClock(&fakeClock{now: t0}))
+	require.NoError(t, err)
+	assert.Equal(t, snap, snapshotBytes(t, restored))
+	restored.mu.Lock()
+	defer restored.mu.Unlock()
+	require.NotNil(t, restored.players["p1"])
+	assert.Equal(t, gone.id, restored.players["p1"].id)
+	assert.NotContains(t, restored.tickets, gone.id)
 }

@@ -11,6 +11,7 @@ import (
 	"cmp"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"io/fs"
@@ -49,38 +50,80 @@ var statusCodes = []TicketStatus{StatusQueued, StatusSearching, StatusRequiresAc
 // has no time, and Snapshot refuses it with a *StateError-free plain error (tick first).
 func (m *Matchmaker) Snapshot(w io.Writer) error {
 	m.mu.Lock()
-	b, err := m.snapshotLocked()
+	chunks, err := m.snapshotLocked()
 	m.mu.Unlock()
 	if err != nil {
 		return err
 	}
-	_, err = w.Write(b)
-	return err
+	return writeChunks(w, chunks)
+}
+
+// writeChunks writes a snapshot's pieces in order. A destination that can be grown (a
+// bytes.Buffer) is grown once to hold them all, not step by step as they arrive.
+func writeChunks(w io.Writer, chunks [][]byte) error {
+	if g, ok := w.(interface{ Grow(int) }); ok {
+		n := 0
+		for _, c := range chunks {
+			n += len(c)
+		}
+		g.Grow(n)
+	}
+	for _, c := range chunks {
+		if _, err := w.Write(c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // errNoTime refuses a snapshot of a Matchmaker whose events wait for their first time.
 var errNoTime = errors.New("matchmaker: snapshot before the first Tick of a Matchmaker without a clock: " +
 	"its requests have no time yet; call Tick first (or use WithClock)")
 
-// snapshotLocked encodes the state. Requires m.mu.
-func (m *Matchmaker) snapshotLocked() ([]byte, error) {
+// snapshotLocked encodes the state, in pieces of about snapChunk bytes that make the snapshot
+// when written one after the other. Requires m.mu.
+func (m *Matchmaker) snapshotLocked() ([][]byte, error) {
 	if m.failed != nil {
 		return nil, m.failed
 	}
 	if m.provisional {
 		return nil, errNoTime
 	}
-	w := snapWriter{m: m, base: m.now.UnixNano(), sess: map[*session]int32{}, props: map[*proposal]int32{}}
-	w.collect()
+	// Every active ticket (in m.players) is normally in m.tickets, which collect numbers first;
+	// then numbering the tickets of m.players numbers nothing more, and the players' index,
+	// computed with the ticket table, tells: when every player in it is marked, it is skipped.
+	// Otherwise the snapshot is written again, numbering them as well.
+	w := m.encodeSnapshot(false)
+	if w.covered != len(m.players) {
+		w = m.encodeSnapshot(true)
+	}
+	w.chunks = append(w.chunks, w.b)
+	var sum uint32
+	for _, c := range w.chunks {
+		sum = crc32.Update(sum, castagnoli, c)
+	}
+	last := &w.chunks[len(w.chunks)-1]
+	*last = binary.LittleEndian.AppendUint32(*last, sum)
+	return w.chunks, nil
+}
+
+func (m *Matchmaker) encodeSnapshot(players bool) *snapWriter {
+	w := &snapWriter{m: m, base: m.now.UnixNano(), sess: map[*session]int32{}, props: map[*proposal]int32{}}
+	w.collect(players)
 	defer func() {
 		for _, t := range w.tickets {
 			t.snapRef = 0
 		}
 	}()
-	w.b = make([]byte, 0, 64+160*len(w.tickets))
+	w.b = make([]byte, 0, snapChunk+snapChunk/8)
 	w.write()
-	return appendChecksum(w.b), nil
+	return w
 }
+
+// snapChunk is the size of a snapshot's pieces: a snapshot of a large pool is not one
+// allocation of its whole size (nor of an estimate of it), and its ticket table is encoded in
+// two halves at once.
+const snapChunk = 1 << 20
 
 // appendChecksum ends a snapshot with the CRC-32C of what precedes it.
 func appendChecksum(b []byte) []byte {
@@ -91,6 +134,7 @@ func appendChecksum(b []byte) []byte {
 // as tables that the rest of the state refers to by number.
 type snapWriter struct {
 	enc
+	chunks   [][]byte // full pieces before b
 	m        *Matchmaker
 	base     int64     // times are written relative to the Matchmaker's time
 	tickets  []*ticket // numbered by their snapRef
@@ -98,6 +142,21 @@ type snapWriter struct {
 	sessions []*session
 	props    map[*proposal]int32
 	proposal []*proposal
+	bf       []*ticket // the backfill tickets of m.tickets, in admission order
+
+	// The players' index, computed with the ticket table: for each ticket, which of its
+	// players it is the active ticket of, and how many such marks there are in all.
+	bits    []uint64
+	marked  int
+	covered int // the players marked, counting a player listed twice in a ticket once
+}
+
+// cut starts a new piece once the current one is full.
+func (w *snapWriter) cut() {
+	if len(w.b) >= snapChunk {
+		w.chunks = append(w.chunks, w.b)
+		w.b = make([]byte, 0, snapChunk+snapChunk/8)
+	}
 }
 
 func (w *snapWriter) addTicket(t *ticket) {
@@ -147,8 +206,9 @@ func (w *snapWriter) addProposal(pr *proposal) {
 }
 
 // collect numbers everything reachable, in an order that depends only on the state, so that
-// the same state always writes the same bytes.
-func (w *snapWriter) collect() {
+// the same state always writes the same bytes. The tickets of m.players are numbered only with
+// players set (see snapshotLocked).
+func (w *snapWriter) collect(players bool) {
 	m := w.m
 	type bySeq struct {
 		seq uint64
@@ -157,14 +217,20 @@ func (w *snapWriter) collect() {
 	all := make([]bySeq, 0, len(m.tickets))
 	for _, t := range m.tickets {
 		all = append(all, bySeq{t.seq, t})
+		if t.bf != nil {
+			w.bf = append(w.bf, t)
+		}
 	}
 	sortByKey(all, func(x bySeq) uint64 { return x.seq }) // admission numbers are unique
-	for _, x := range all {                               // numbered first, so that they are the table's first entries
+	w.tickets = make([]*ticket, 0, len(all)+len(all)/64)
+	for _, x := range all { // numbered first, so that they are the table's first entries
 		w.tickets = append(w.tickets, x.t)
 		x.t.snapRef = int32(len(w.tickets))
 	}
-	for _, x := range all {
-		w.expand(x.t)
+	// Then what they reach, in the same order; only backfill tickets reach anything.
+	slices.SortFunc(w.bf, func(x, y *ticket) int { return cmp.Compare(x.seq, y.seq) })
+	for _, t := range w.bf {
+		w.expand(t)
 	}
 	p := m.pool
 	for _, list := range [][]*ticket{p.order, p.arrivals, p.departed, p.touched, p.crossed, m.acked, m.ended[m.endedHead:]} {
@@ -177,8 +243,10 @@ func (w *snapWriter) collect() {
 			w.addTicket(x.t)
 		}
 	}
-	for _, t := range m.players {
-		w.addTicket(t) // the active tickets are numbered already, so the order does not matter
+	if players {
+		for _, t := range m.players {
+			w.addTicket(t) // the active tickets are numbered already, so the order does not matter
+		}
 	}
 	for _, arn := range sortedKeys(m.sessions) {
 		w.addSession(m.sessions[arn])
@@ -219,6 +287,7 @@ func (w *snapWriter) refs(ts []*ticket) {
 	w.uint(uint64(len(ts)))
 	for _, t := range ts {
 		w.ref(t)
+		w.cut()
 	}
 }
 
@@ -254,9 +323,7 @@ func (w *snapWriter) write() {
 	w.uint(uint64(len(w.tickets)))
 	w.uint(uint64(len(w.sessions)))
 	w.uint(uint64(len(w.proposal)))
-	for _, t := range w.tickets {
-		w.ticket(t)
-	}
+	w.ticketTable()
 	for _, s := range w.sessions {
 		w.str(s.arn)
 		w.str(s.matchID)
@@ -283,24 +350,18 @@ func (w *snapWriter) write() {
 	}
 
 	w.uint(uint64(len(m.tickets)))
-	for _, t := range w.tickets[:len(m.tickets)] { // collect numbered m.tickets first
-		w.ref(t)
+	for i := range len(m.tickets) { // collect numbered m.tickets first
+		w.int(int64(i))
+		w.cut()
 	}
 	// The players' index: for each ticket, which of its players it is the active ticket of;
 	// then, in order, entries that name a ticket without that player (none, normally).
-	marked := 0
-	for _, t := range w.tickets {
-		var bits uint64
-		for i := range t.players {
-			if i < 64 && m.players[t.players[i].ID] == t {
-				bits |= 1 << i
-				marked++
-			}
-		}
+	for _, bits := range w.bits {
 		w.uint(bits)
+		w.cut()
 	}
 	var others []string
-	if marked != len(m.players) {
+	if w.marked != len(m.players) {
 		for id, t := range m.players {
 			if i := slices.IndexFunc(t.players, func(p player) bool { return p.ID == id }); i < 0 || i >= 64 {
 				others = append(others, id)
@@ -318,20 +379,7 @@ func (w *snapWriter) write() {
 	for _, list := range [][]*ticket{p.order, p.arrivals, p.departed, p.touched, p.crossed} {
 		w.refs(list)
 	}
-	// Timers fire in a total order (see timer.before), so the heap's layout is not state: they
-	// are written in firing order, and the ones of ended tickets, which do nothing, are left out.
-	live := make([]timer, 0, len(p.timers))
-	for _, x := range p.timers {
-		if !x.t.status.Terminal() {
-			live = append(live, x)
-		}
-	}
-	sortTimers(live, len(w.tickets))
-	w.uint(uint64(len(live)))
-	for _, x := range live {
-		w.rel(x.at)
-		w.ref(x.t)
-	}
+	w.timers()
 	w.int(int64(p.count))
 	w.int(int64(p.backfills))
 
@@ -385,6 +433,50 @@ const (
 	flagMetrics
 	flagEnding
 )
+
+// ticketTable writes the tickets, and computes the players' index (bits, marked) with them; a
+// large table is written in two halves at once, the second into pieces of its own.
+func (w *snapWriter) ticketTable() {
+	w.bits = make([]uint64, len(w.tickets))
+	half := len(w.tickets) / 2
+	if half < 1<<14 {
+		w.ticketRange(0, len(w.tickets))
+		return
+	}
+	second := &snapWriter{m: w.m, base: w.base, sess: w.sess, props: w.props, tickets: w.tickets, bits: w.bits}
+	second.b = make([]byte, 0, snapChunk+snapChunk/8)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		second.ticketRange(half, len(w.tickets))
+	}()
+	w.ticketRange(0, half)
+	<-done
+	w.chunks = append(append(w.chunks, w.b), second.chunks...)
+	w.b = second.b
+	w.marked += second.marked
+	w.covered += second.covered
+}
+
+// ticketRange writes tickets[from:to] and their entries of the players' index.
+func (w *snapWriter) ticketRange(from, to int) {
+	players := w.m.players
+	for k, t := range w.tickets[from:to] {
+		w.ticket(t)
+		w.cut()
+		var bits uint64
+		for i := range t.players {
+			if id := t.players[i].ID; i < 64 && players[id] == t {
+				bits |= 1 << i
+				w.marked++
+				if !slices.ContainsFunc(t.players[:i], func(p player) bool { return p.ID == id }) {
+					w.covered++
+				}
+			}
+		}
+		w.bits[from+k] = bits
+	}
+}
 
 func (w *snapWriter) ticket(t *ticket) {
 	w.str(t.id)
@@ -472,11 +564,26 @@ func (w *snapWriter) players(ps []player) {
 //
 // A snapshot that is truncated, corrupt (its checksum), of another format version, taken
 // with another rule set or inconsistent is refused with a *SnapshotError naming the part, and
-// nothing is built. Restore reads at most 4 GiB.
+// nothing is built. Restore reads at most 4 GiB; a *bytes.Reader's bytes are read where they
+// are, not copied first.
 func Restore(r io.Reader, cfg Config, opts ...Option) (*Matchmaker, error) {
 	m, err := newMatchmaker(cfg, opts)
 	if err != nil || r == nil {
 		return m, err
+	}
+	if br, ok := r.(*bytes.Reader); ok && br.Len() <= maxSnapshotBytes {
+		// A bytes.Reader hands its bytes to a Writer (WriteTo) without copying them: when it
+		// hands them all at once, the snapshot is read there, and nothing of them is kept.
+		start, _ := br.Seek(0, io.SeekCurrent)
+		in := &inPlace{m: m, size: br.Len()}
+		br.WriteTo(in)
+		if in.done {
+			if in.err != nil {
+				return nil, in.err
+			}
+			return m, nil
+		}
+		br.Seek(start, io.SeekStart) // in pieces: m is untouched, read it as any reader
 	}
 	b, err := readAllSized(r, maxSnapshotBytes+1)
 	if err != nil {
@@ -489,6 +596,26 @@ func Restore(r io.Reader, cfg Config, opts ...Option) (*Matchmaker, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// inPlace reads a snapshot that is written to it in one piece, of the size it expects; it
+// refuses any other write, and keeps nothing of what is written.
+type inPlace struct {
+	m    *Matchmaker
+	size int
+	done bool
+	err  error // what reading the snapshot found
+}
+
+var errInPieces = errors.New("matchmaker: a snapshot written in pieces")
+
+func (w *inPlace) Write(p []byte) (int, error) {
+	if w.done || len(p) != w.size {
+		return 0, errInPieces
+	}
+	w.done = true
+	w.err = w.m.readSnapshot(p)
+	return len(p), nil
 }
 
 // SnapshotSeq reads a snapshot's journal position (see EntrySeq) from its header.
@@ -521,6 +648,29 @@ type snapReader struct {
 	tickets  []*ticket
 	sessions []*session
 	props    []*proposal
+
+	// what tickets and rosters hold, allocated in chunks (see slab.go)
+	arena      stringArena
+	playerSlab slab[player]
+	nums       slab[float64]
+	lats       slab[ruleset.RegionLatency]
+	mores      slab[ruleset.PlayerMore]
+	strSlots   slab[string]
+	lists      slab[[]string]
+	maps       slab[map[string]float64]
+	metrics    slab[ruleMetric]
+	metricRefs slab[[]ruleMetric]
+}
+
+// text reads a string into the arena.
+func (r *snapReader) text() string {
+	n := r.count(1, len(r.b))
+	if r.err != nil {
+		return ""
+	}
+	s := r.arena.make(r.b[r.off : r.off+n])
+	r.off += n
+	return s
 }
 
 func (m *Matchmaker) readSnapshot(b []byte) error {
@@ -567,6 +717,9 @@ func (r *snapReader) ticketRefs(field string) []*ticket {
 	out := make([]*ticket, n)
 	for i := range out {
 		out[i] = r.ticketRef(false)
+	}
+	if r.err != nil {
+		return nil // not a list with nil entries, which its readers would follow
 	}
 	return out
 }
@@ -665,8 +818,54 @@ func (r *snapReader) read() {
 	if r.err != nil {
 		return
 	}
-	m.tickets = make(map[string]*ticket, nt) // sized once: growing a map of a million costs more
-	m.players = make(map[string]*ticket, nt)
+	// The two maps, of up to a million entries each, take long to make and to fill: another
+	// goroutine makes them while this one reads the tickets, then fills the tickets' while this
+	// one reads on and fills the players'. They are sized once: growing them costs more.
+	players := make(chan map[string]*ticket, 1)
+	list := make(chan []*ticket, 1)
+	index := make(chan ticketIndex, 1)
+	go func() {
+		players <- make(map[string]*ticket, nt)
+		tickets := make(map[string]*ticket, nt)
+		index <- indexTickets(tickets, <-list)
+	}()
+	r.readTables(nt, ns, np)
+	var l []*ticket
+	if r.err == nil {
+		l = r.ticketRefs("tickets")
+	}
+	listEnd := r.off
+	list <- l
+	if r.err == nil {
+		m.players = <-players
+		r.readIndexes()
+	}
+	idx := <-index
+	m.tickets = idx.tickets
+	if idx.dup != nil { // it comes before anything readIndexes read
+		r.err = &SnapshotError{What: r.what, Field: "tickets", Offset: listEnd,
+			Reason: fmt.Sprintf("ticket %q is listed twice", idx.dup.id)}
+	}
+}
+
+// ticketIndex is m.tickets, and the first ticket listed twice if there is one.
+type ticketIndex struct {
+	tickets map[string]*ticket
+	dup     *ticket
+}
+
+func indexTickets(tickets map[string]*ticket, list []*ticket) ticketIndex {
+	for _, t := range list {
+		n := len(tickets)
+		if tickets[t.id] = t; len(tickets) == n { // one lookup, not two
+			return ticketIndex{tickets, t}
+		}
+	}
+	return ticketIndex{tickets, nil}
+}
+
+// readTables reads the tables of tickets, sessions and proposals.
+func (r *snapReader) readTables(nt, ns, np int) {
 	r.tickets = make([]*ticket, nt)
 	tix := make([]ticket, nt)
 	for i := range r.tickets {
@@ -712,17 +911,12 @@ func (r *snapReader) read() {
 			}
 		}
 	}
-	if r.err != nil {
-		return
-	}
+}
 
-	for _, t := range r.ticketRefs("tickets") {
-		if _, dup := m.tickets[t.id]; dup {
-			r.fail("ticket %q is listed twice", t.id)
-			return
-		}
-		m.tickets[t.id] = t
-	}
+// readIndexes reads what refers to the tables: the players' index, the pool, sessions,
+// proposals pending and placing, and the lists of tickets acknowledged and ended.
+func (r *snapReader) readIndexes() {
+	m := r.m
 	r.at("players")
 	for _, t := range r.tickets {
 		bits := r.uint()
@@ -743,7 +937,9 @@ func (r *snapReader) read() {
 	p.touched = r.ticketRefs("pool.touched")
 	p.crossed = r.ticketRefs("pool.crossed")
 	r.at("pool.timers")
-	for range r.count(2, len(r.b)) {
+	nTimers := r.count(2, len(r.b))
+	p.timers = make(timerHeap, 0, nTimers) // in firing order: each push stays where it lands
+	for range nTimers {
 		at := r.base + r.int()
 		if t := r.ticketRef(false); t != nil {
 			p.timers.push(timer{at: at, t: t})
@@ -805,7 +1001,7 @@ func (r *snapReader) read() {
 func (r *snapReader) ticket(i int, t *ticket) {
 	at := func(sub string) *dec { return r.atIndexed("tickets", i, sub, -1, "") }
 	at("")
-	t.id = r.str(len(r.b))
+	t.id = r.text()
 	if r.err == nil {
 		if r.off >= len(r.b) || int(r.b[r.off]) >= len(statusCodes) {
 			at(".status").fail("unknown status")
@@ -829,7 +1025,7 @@ func (r *snapReader) ticket(i int, t *ticket) {
 	}
 	t.players = r.players("tickets", i, ".players", limit)
 	at("")
-	t.matchID, t.session = r.str(len(r.b)), r.str(len(r.b))
+	t.matchID, t.session = r.text(), r.text()
 	if flags&flagBackfill != 0 {
 		path := "tickets[" + itoa(i) + "]"
 		at(".backfill")
@@ -852,11 +1048,12 @@ func (r *snapReader) ticket(i int, t *ticket) {
 			r.fail("%d rule counters for %d rules", n, r.m.rs.RuleCount())
 			return
 		}
-		ms := make([]ruleMetric, n)
+		ms := r.metrics.take(n)
 		for j := range ms {
 			ms[j] = ruleMetric{passed: uint32(r.small(0, math.MaxUint32)), failed: uint32(r.small(0, math.MaxUint32))}
 		}
-		t.metrics = &ms
+		t.metrics = &r.metricRefs.take(1)[0]
+		*t.metrics = ms
 	}
 	if flags&flagEnding != 0 {
 		at(".ending")
@@ -874,23 +1071,37 @@ func (r *snapReader) players(field string, i int, sub string, limit int) []playe
 	if n == 0 || r.err != nil {
 		return nil
 	}
-	out := make([]player, n)
+	nums, strs, lists, maps := rs.SlotCounts()
+	out := r.playerSlab.take(n)
 	for pj := range out {
 		r.atIndexed(field, i, sub, pj, "")
-		p := rs.NewPlayer(r.str(len(r.b)))
+		p := &out[pj] // as rs.NewPlayer makes it, from the slabs
+		p.ID = r.text()
 		p.Team = int32(r.small(-1, int64(rs.TeamCount())-1))
+		p.Nums = r.nums.take(nums)
 		for j := range p.Nums {
 			p.Nums[j] = r.finite()
 		}
-		if p.More != nil {
+		if strs+lists+maps > 0 {
+			p.More = &r.mores.take(1)[0]
+			p.More.Strs, p.More.Lists, p.More.Maps = r.strSlots.take(strs), r.lists.take(lists), r.maps.take(maps)
 			for j := range p.More.Strs {
-				p.More.Strs[j] = r.str(len(r.b))
+				p.More.Strs[j] = r.text()
 			}
 			for j := range p.More.Lists {
 				isNil := r.bool()
-				if l := r.strs(len(r.b), len(r.b)); !isNil {
-					p.More.Lists[j] = append([]string{}, l...)
+				k := r.count(1, len(r.b))
+				if isNil {
+					for range k {
+						r.str(len(r.b))
+					}
+					continue
 				}
+				l := r.strSlots.take(k)
+				for x := range l {
+					l[x] = r.text()
+				}
+				p.More.Lists[j] = l
 			}
 			for j := range p.More.Maps {
 				isNil := r.bool()
@@ -904,7 +1115,7 @@ func (r *snapReader) players(field string, i int, sub string, limit int) []playe
 		}
 		k := r.atIndexed(field, i, sub, pj, ".latency").count(2, len(r.b))
 		if k > 0 {
-			p.Lat = make([]ruleset.RegionLatency, k)
+			p.Lat = r.lats.take(k)
 		}
 		for j := range p.Lat {
 			id := r.small(0, int64(len(r.m.regions.names))-1)
@@ -916,7 +1127,6 @@ func (r *snapReader) players(field string, i int, sub string, limit int) []playe
 				r.fail("regions are not in order")
 			}
 		}
-		out[pj] = p
 	}
 	return out
 }
@@ -942,34 +1152,55 @@ func readAllSized(r io.Reader, limit int64) ([]byte, error) {
 	return buf.Bytes(), err
 }
 
-// sortTimers sorts live timers into firing order (timer.before), for a snapshot whose tickets
-// are numbered (snapRef) in admission order, as collect numbers the active ones: by time, then
-// by number. With a time span and ticket count that fit one 64-bit key together, it is a radix
-// sort of that key.
-func sortTimers(live []timer, tickets int) {
-	if len(live) == 0 {
+// timers writes the pool's timers. They fire in a total order (see timer.before), so the
+// heap's layout is not state: they are written in firing order, and the ones of ended tickets,
+// which do nothing, are left out. Firing order is by time, then by admission number, which for
+// active tickets is their number in the table (collect numbers them first, in admission
+// order). When a timer's time relative to the earliest and its ticket's number fit one 64-bit
+// key together, the timers are that key, radix sorted: 8 bytes each, read back without the
+// timer.
+func (w *snapWriter) timers() {
+	heap := w.m.pool.timers
+	n := 0
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+	for _, x := range heap {
+		if !x.t.status.Terminal() {
+			n++
+			lo, hi = min(lo, x.at), max(hi, x.at)
+		}
+	}
+	w.uint(uint64(n))
+	if n == 0 {
 		return
 	}
-	lo, hi := live[0].at, live[0].at
-	for _, x := range live {
-		lo, hi = min(lo, x.at), max(hi, x.at)
-	}
-	refBits := bits.Len64(uint64(tickets))
+	refBits := bits.Len64(uint64(len(w.tickets)))
 	if bits.Len64(uint64(hi-lo))+refBits > 64 {
+		live := make([]timer, 0, n)
+		for _, x := range heap {
+			if !x.t.status.Terminal() {
+				live = append(live, x)
+			}
+		}
 		slices.SortFunc(live, func(x, y timer) int { return cmp.Or(cmp.Compare(x.at, y.at), cmp.Compare(x.t.seq, y.t.seq)) })
+		for _, x := range live {
+			w.rel(x.at)
+			w.ref(x.t)
+			w.cut()
+		}
 		return
 	}
-	type keyed struct {
-		key uint64
-		x   timer
+	keys := make([]uint64, 0, n)
+	for _, x := range heap {
+		if !x.t.status.Terminal() {
+			keys = append(keys, uint64(x.at-lo)<<refBits|uint64(x.t.snapRef))
+		}
 	}
-	ks := make([]keyed, len(live))
-	for i, x := range live { // each ticket is read once, not once per pass
-		ks[i] = keyed{uint64(x.at-lo)<<refBits | uint64(x.t.snapRef), x}
-	}
-	sortByKey(ks, func(k keyed) uint64 { return k.key })
-	for i, k := range ks {
-		live[i] = k.x
+	sortByKey(keys, func(k uint64) uint64 { return k })
+	mask := uint64(1)<<refBits - 1
+	for _, k := range keys {
+		w.rel(lo + int64(k>>refBits))
+		w.int(int64(k&mask) - 1)
+		w.cut()
 	}
 }
 
@@ -989,7 +1220,7 @@ func (m *Matchmaker) Shutdown(w io.Writer) error {
 		m.deliverMu.Unlock()
 		return err
 	}
-	var b []byte
+	var b [][]byte
 	var err error
 	if w != nil {
 		if b, err = m.snapshotLocked(); err != nil {
@@ -1011,7 +1242,7 @@ func (m *Matchmaker) Shutdown(w io.Writer) error {
 		}
 	}
 	if w != nil {
-		_, err = w.Write(b)
+		err = writeChunks(w, b)
 	}
 	return err
 }

@@ -89,6 +89,12 @@ func (rs *RuleSet) NewPlayer(id string) Player {
 	return p
 }
 
+// SlotCounts returns how many attributes of each storage kind a Player holds: the lengths of
+// Nums, and of More's Strs, Lists and Maps (More is nil when the last three are all 0).
+func (rs *RuleSet) SlotCounts() (nums, strs, lists, maps int) {
+	return rs.slotCount[0], rs.slotCount[1], rs.slotCount[2], rs.slotCount[3]
+}
+
 // HasLatencyRule reports whether a latency rule needs every player's latencies.
 func (rs *RuleSet) HasLatencyRule() bool { return len(rs.latency) > 0 }
 
