@@ -115,6 +115,17 @@ func startNode(t testing.TB, cfg Config) *Node {
 	return n
 }
 
+// ownerAndFollower starts a server, a node that owns the partition "duel", and a Follower
+// node; it returns the owner and the follower's partition.
+func ownerAndFollower(t testing.TB) (*Node, *Partition) {
+	s := startServer(t, serverOptions(t.TempDir(), "s0"))
+	own := startNode(t, testConfig(connect(t, s.ClientURL()), "owner"))
+	owner(t, "duel", own)
+	cfg := testConfig(connect(t, s.ClientURL()), "api")
+	cfg.Follower = true
+	return own, startNode(t, cfg).Partition("duel")
+}
+
 // owner waits until exactly one of nodes owns the partition and returns it.
 func owner(t testing.TB, part string, nodes ...*Node) *Node {
 	t.Helper()

@@ -147,12 +147,7 @@ func TestPlacementAndSessionsThroughTheOwner(t *testing.T) {
 // StartMatchmaking returned: the waiting node catches up with the journal before it says the
 // ticket is unknown.
 func TestWaitAnywhereAfterStart(t *testing.T) {
-	s := startServer(t, serverOptions(t.TempDir(), "s0"))
-	own := startNode(t, testConfig(connect(t, s.ClientURL()), "owner"))
-	owner(t, "duel", own)
-	cfg := testConfig(connect(t, s.ClientURL()), "api")
-	cfg.Follower = true
-	api := startNode(t, cfg).Partition("duel")
+	own, api := ownerAndFollower(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	for i := range 20 {
@@ -175,12 +170,7 @@ func TestWaitAnywhereAfterStart(t *testing.T) {
 
 // TestExplainOnAnyNode explains a searching ticket from a node that does not own it.
 func TestExplainOnAnyNode(t *testing.T) {
-	s := startServer(t, serverOptions(t.TempDir(), "s0"))
-	own := startNode(t, testConfig(connect(t, s.ClientURL()), "owner"))
-	owner(t, "duel", own)
-	cfg := testConfig(connect(t, s.ClientURL()), "api")
-	cfg.Follower = true
-	api := startNode(t, cfg).Partition("duel")
+	_, api := ownerAndFollower(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	_, err := api.StartMatchmaking(ctx, solo("lonely"))
