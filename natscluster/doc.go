@@ -137,7 +137,10 @@
 // requests/s through NATS with the server syncing every write (each request is one synced
 // write to the intake stream), 6.2k/s with the default sync, and 108k/s from a Matchmaker in
 // the process. A request waits for the owner's next tick: its latency is about one
-// TickInterval plus two round trips. Each reader (a standby's journal, an owner's intake) is
+// TickInterval plus two round trips. The owner takes its snapshots on its loop (the upload
+// runs beside it): no tick runs while the Matchmaker is copied, about 2 to 2.5 s for a pool of
+// a million tickets on this machine (see the matchmaker package's figures), so LeaseTTL must
+// be well above that for such pools (the default 5 s is). Each reader (a standby's journal, an owner's intake) is
 // one long-lived consumer with heartbeats every 500 ms; a reader that reset its consumer at
 // every poll, as the first version did, got 480 requests/s here.
 //
