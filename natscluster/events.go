@@ -24,11 +24,14 @@ const (
 )
 
 // publishLoop publishes the owner's committed events when woken, and every second (a publish
-// that failed is tried again), until ctx ends.
+// that failed is tried again), until ctx ends. It first reads where the events stream stands
+// (the last journal message whose events are there), trying again until it can: publishing
+// before it knows would skip or repeat events.
 func (p *Partition) publishLoop(ctx context.Context, wake <-chan struct{}) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	for {
+		p.learnPublished(ctx)
 		p.publishPending(ctx)
 		select {
 		case <-ctx.Done():
@@ -39,11 +42,40 @@ func (p *Partition) publishLoop(ctx context.Context, wake <-chan struct{}) {
 	}
 }
 
+// learnPublished reads, once per ownership, the last journal message whose events are on the
+// events stream.
+func (p *Partition) learnPublished(ctx context.Context) {
+	p.mu.Lock()
+	known := p.pubKnown
+	p.mu.Unlock()
+	if known {
+		return
+	}
+	published, err := p.lastPublished(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			p.n.logger().Warn("natscluster: reading the events stream", "partition", p.name, "err", err)
+		}
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.published, p.pubKnown = published, true
+	if p.dropped > published {
+		p.n.logger().Error("natscluster: the events stream misses events of journal messages this node no longer holds",
+			"partition", p.name, "from", published+1, "to", p.dropped)
+	}
+}
+
 // publishPending publishes, in order, the events of the journal messages after the last one on
 // the events stream (p.published) that the ring still holds, and stops at the first failure:
 // the next call starts there again.
 func (p *Partition) publishPending(ctx context.Context) {
 	p.mu.Lock()
+	if !p.pubKnown {
+		p.mu.Unlock()
+		return
+	}
 	var todo []committedEvents
 	for _, ce := range p.evRing {
 		if ce.journal > p.published {

@@ -57,6 +57,7 @@ type Partition struct {
 	evRing    []committedEvents          // the events of the last journal messages
 	dropped   uint64                     // the last journal message whose events left the ring
 	published uint64                     // owner: the last journal message whose events are on the events stream
+	pubKnown  bool                       // owner: published has been read from the events stream
 	snapAt    uint64                     // the journal message of the newest snapshot this node knows
 	snapping  bool                       // a snapshot upload is under way
 	metrics   Metrics                    // guarded by mu
@@ -479,10 +480,12 @@ func (r *streamReader) next(wait time.Duration) (jetstream.Msg, error) {
 	}
 }
 
-// stop ends the reader; its goroutine ends when nats.go returns.
+// stop ends the reader without waiting: nats.go's Stop waits for the lock that a consumer
+// re-creation holds (up to its fixed 10 s timeout), so it runs on its own goroutine, and the
+// reader's goroutine ends when nats.go returns.
 func (r *streamReader) stop() {
 	close(r.done)
-	r.it.Stop()
+	go r.it.Stop()
 }
 
 // applyMessage applies one journal message on a standby.
@@ -560,20 +563,9 @@ func (p *Partition) own(ctx context.Context, rev uint64) (err error) {
 		p.owner, p.fetched = false, nil
 		p.mu.Unlock()
 	}()
-	if published, err := p.lastPublished(ctx); err != nil {
-		p.n.logger().Warn("natscluster: reading the events stream", "partition", p.name, "err", err)
-		p.mu.Lock()
-		p.published = p.applied // publish from here on
-		p.mu.Unlock()
-	} else {
-		p.mu.Lock()
-		p.published = published
-		if p.dropped > published {
-			p.n.logger().Error("natscluster: the events stream misses events of journal messages this node no longer holds",
-				"partition", p.name, "from", published+1, "to", p.dropped)
-		}
-		p.mu.Unlock()
-	}
+	p.mu.Lock()
+	p.pubKnown = false // publishLoop reads where the events stream stands first
+	p.mu.Unlock()
 	pctx, stopPublishing := context.WithCancel(context.Background())
 	published := make(chan struct{})
 	wake := make(chan struct{}, 1)
@@ -885,7 +877,7 @@ func (p *Partition) dispatchLocked(results []result) {
 		if len(p.evRing) > eventsKept {
 			gone := p.evRing[0]
 			p.evRing, p.dropped = p.evRing[1:], gone.journal
-			if p.owner && gone.journal > p.published {
+			if p.owner && p.pubKnown && gone.journal > p.published {
 				p.n.logger().Error("natscluster: events left off the events stream: it did not take them for 64 journal messages",
 					"partition", p.name, "journal", gone.journal, "events", len(gone.events))
 				p.metrics.EventsLost += uint64(len(gone.events))
