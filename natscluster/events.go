@@ -61,9 +61,9 @@ func (p *Partition) learnPublished(ctx context.Context) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.published, p.pubKnown = published, true
-	if p.dropped > published {
-		p.n.logger().Error("natscluster: the events stream misses events of journal messages this node no longer holds",
-			"partition", p.name, "from", published+1, "to", p.dropped)
+	if p.ringFrom > published {
+		p.n.logger().Warn("natscluster: the events stream may miss events of journal messages this node does not hold",
+			"partition", p.name, "from", published+1, "to", p.ringFrom)
 	}
 }
 

@@ -55,7 +55,7 @@ type Partition struct {
 	recent    map[uint64]result          // results of recent intake messages
 	order     []uint64                   // recent's keys, oldest first
 	evRing    []committedEvents          // the events of the last journal messages
-	dropped   uint64                     // the last journal message whose events left the ring
+	ringFrom  uint64                     // the ring holds the events of every journal message after this one
 	published uint64                     // owner: the last journal message whose events are on the events stream
 	pubKnown  bool                       // owner: published has been read from the events stream
 	snapAt    uint64                     // the journal message of the newest snapshot this node knows
@@ -207,6 +207,11 @@ func (p *Partition) load(ctx context.Context) error {
 	skipped := p.skippedResults(ctx, applied, intake)
 	p.mu.Lock()
 	old := p.m
+	// The ring keeps the committed events this node had: a new owner may still have to publish
+	// them. A load that jumps past messages this node never followed leaves a hole before it.
+	if old == nil || applied > p.applied {
+		p.ringFrom = max(p.ringFrom, applied)
+	}
 	if old != nil && applied > p.applied {
 		// The events of the journal messages in between will never reach this node's
 		// subscriptions: end them rather than let them miss events silently.
@@ -219,7 +224,6 @@ func (p *Partition) load(ctx context.Context) error {
 	p.m, p.sub, p.applied, p.intake, p.owner = m, sub, applied, intake, false
 	p.movedLocked()
 	p.snapAt = max(p.snapAt, applied)
-	p.evRing = nil
 	p.metrics.Loads++
 	p.answerSkippedLocked(skipped)
 	p.mu.Unlock()
@@ -876,7 +880,7 @@ func (p *Partition) dispatchLocked(results []result) {
 		p.evRing = append(p.evRing, committedEvents{journal: seq, events: events})
 		if len(p.evRing) > eventsKept {
 			gone := p.evRing[0]
-			p.evRing, p.dropped = p.evRing[1:], gone.journal
+			p.evRing, p.ringFrom = p.evRing[1:], max(p.ringFrom, gone.journal)
 			if p.owner && p.pubKnown && gone.journal > p.published {
 				p.n.logger().Error("natscluster: events left off the events stream: it did not take them for 64 journal messages",
 					"partition", p.name, "journal", gone.journal, "events", len(gone.events))
