@@ -162,11 +162,13 @@
 //     dropped from the message, and its caller gets ErrResultUnknown though the request took
 //     effect). A request larger than max_payload is refused by the server (nats.ErrMaxPayload).
 //   - Results kept per node for late callers: 65,536 (ErrResultUnknown after that).
-//   - Events waiting for the events stream: those of the last 64 journal messages that had
-//     events (an owner whose stream publishes keep failing longer than that, or a new owner
-//     whose predecessor fell further behind, leaves the older ones off the stream, logs an
-//     error and counts them in Metrics.EventsLost; subscriptions still get them). An event
-//     whose envelope alone exceeds max_payload is left off the stream the same way.
+//   - Events waiting for the events stream: every node keeps those of the last 64 journal
+//     messages that had events, across rebuilds, and a new owner publishes the ones the
+//     stream lacks. An owner whose publishes keep failing longer than that leaves the older
+//     ones off the stream (logged as an error, counted in Metrics.EventsLost); a new owner
+//     whose predecessor fell further behind, or that rebuilt past messages it never followed,
+//     cannot publish them and logs a warning. Subscriptions get every event either way. An
+//     event whose envelope alone exceeds max_payload is left off the stream and counted.
 //   - Subscriptions: MaxSubscribers (1,024) per partition and node, past which Subscribe fails
 //     with matchmaker.ErrLimit; SubscriberBuffer (65,536) events each, and one that falls
 //     further behind is cut off with matchmaker.ErrSlowSubscriber.
