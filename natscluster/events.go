@@ -6,9 +6,11 @@ package natscluster
 // publishes again after a failover. A publish that fails is tried again at the next tick.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -59,12 +61,28 @@ func (p *Partition) learnPublished(ctx context.Context) {
 		return
 	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.published, p.pubKnown = published, true
-	if p.ringFrom > published {
-		p.n.logger().Warn("natscluster: the events stream may miss events of journal messages this node does not hold",
-			"partition", p.name, "from", published+1, "to", p.ringFrom)
+	ringFrom := p.ringFrom
+	p.mu.Unlock()
+	if ringFrom > published {
+		// This node started or rebuilt past messages whose events may not be on the stream:
+		// replay them from a kept snapshot and publish their events first.
+		missing, err := p.regenerate(ctx, published, ringFrom)
+		if err != nil {
+			p.n.logger().Error("natscluster: the events stream may miss events of journal messages this node cannot replay",
+				"partition", p.name, "from", published+1, "to", ringFrom, "err", err)
+		}
+		for _, ce := range missing {
+			if err := p.publishEvents(ctx, ce.journal, ce.events); err != nil {
+				if ctx.Err() == nil {
+					p.n.logger().Warn("natscluster: events not published yet", "partition", p.name, "journal", ce.journal, "err", err)
+				}
+				return // learn and replay again on the next attempt
+			}
+		}
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.published, p.pubKnown = max(published, ringFrom), true
 }
 
 // publishPending publishes, in order, the events of the journal messages after the last one on
@@ -168,4 +186,108 @@ func (p *Partition) lastPublished(ctx context.Context) (uint64, error) {
 		seq--
 	}
 	return seq, nil
+}
+
+// regenerate rebuilds the events of the journal messages after published up to to, which
+// this node does not hold (it started, or rebuilt, past them): it restores the newest kept
+// snapshot at or below published into a Matchmaker of its own and replays the journal from
+// there, as a standby would. It fails when no kept snapshot and journal reach that far back.
+func (p *Partition) regenerate(ctx context.Context, published, to uint64) ([]committedEvents, error) {
+	from := p.keptSnapshotAtOrBelow(ctx, published)
+	ctx, cancel := context.WithTimeout(ctx, 10*p.n.cfg.Timeout)
+	defer cancel()
+	var m *mm.Matchmaker
+	var err error
+	if from == 0 {
+		m, err = mm.New(p.mcfg, p.mopts...)
+	} else {
+		var b []byte
+		if b, err = p.n.objs.GetBytes(ctx, snapshotName(p.name, from)); err == nil {
+			m, err = mm.Restore(bytes.NewReader(b), p.mcfg, p.mopts...)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer m.Shutdown(nil)
+	sub, err := m.Subscribe()
+	if err != nil {
+		return nil, err
+	}
+	cons, err := p.n.js.OrderedConsumer(ctx, p.jstream, jetstream.OrderedConsumerConfig{
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: from + 1, MaxResetAttempts: 2})
+	if err != nil {
+		return nil, err
+	}
+	var out []committedEvents
+	for at := from; at < to; {
+		batch, err := cons.Fetch(int(min(to-at, 512)), jetstream.FetchMaxWait(p.n.cfg.Timeout))
+		if err != nil {
+			return nil, err
+		}
+		got := false
+		for msg := range batch.Messages() {
+			got = true
+			meta, err := msg.Metadata()
+			if err != nil {
+				return nil, err
+			}
+			if meta.Sequence.Stream != at+1 {
+				return nil, fmt.Errorf("journal message %d follows %d: purged", meta.Sequence.Stream, at)
+			}
+			at = meta.Sequence.Stream
+			if msg.Headers().Get(hdrKind) == kindTick {
+				entries, _, err := decodeTick(msg.Data())
+				if err != nil {
+					return nil, err
+				}
+				for _, e := range entries {
+					if err := m.Replay(e); err != nil {
+						return nil, err
+					}
+				}
+			}
+			var events []mm.Event
+			for {
+				e, ok := sub.TryNext()
+				if !ok {
+					break
+				}
+				events = append(events, e)
+			}
+			if at > published && len(events) > 0 {
+				out = append(out, committedEvents{journal: at, events: events})
+			}
+			if at >= to {
+				break
+			}
+		}
+		if !got {
+			return nil, fmt.Errorf("the journal ends before message %d", to)
+		}
+		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, context.DeadlineExceeded) {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// keptSnapshotAtOrBelow returns the newest kept snapshot at or below journal message at whose
+// journal after it is still there, or 0 (replay from the start) when the journal is whole.
+func (p *Partition) keptSnapshotAtOrBelow(ctx context.Context, at uint64) uint64 {
+	ctx, cancel := context.WithTimeout(ctx, p.n.cfg.Timeout)
+	defer cancel()
+	best := uint64(0)
+	if infos, err := p.n.objs.List(ctx); err == nil {
+		prefix := p.name + "."
+		for _, info := range infos {
+			if len(info.Name) <= len(prefix) || info.Name[:len(prefix)] != prefix {
+				continue
+			}
+			if x, err := strconv.ParseUint(info.Name[len(prefix):], 10, 64); err == nil && x <= at && x > best {
+				best = x
+			}
+		}
+	}
+	return best
 }

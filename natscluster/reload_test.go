@@ -155,3 +155,33 @@ func TestJumpEndsSubscriptions(t *testing.T) {
 	assert.False(t, open)
 	assert.ErrorIs(t, sub.Err(), ErrEventsSkipped)
 }
+
+// regenerate rebuilds, from a kept snapshot and the journal, the events of journal messages a
+// node never held: the same events, with the same Seq, as the owner committed.
+func TestRegenerateEvents(t *testing.T) {
+	s := startServer(t, serverOptions(t.TempDir(), "s0"))
+	cfg := testConfig(connect(t, s.ClientURL()), "a")
+	cfg.SnapshotEvery = 5
+	a := startNode(t, cfg)
+	owner(t, "duel", a)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	sub, err := a.Partition("duel").Subscribe(ctx)
+	require.NoError(t, err)
+	for i := range 6 {
+		_, err := a.Partition("duel").StartMatchmaking(ctx, solo(fmt.Sprint("t", i)))
+		require.NoError(t, err)
+	}
+	want := collect(t, sub, 6)
+	at := a.Partition("duel").Metrics().Journal
+	b := idlePartition(t, testConfig(connect(t, s.ClientURL()), "b"))
+	got, err := b.regenerate(ctx, 0, at)
+	require.NoError(t, err)
+	var seen []string
+	for _, ce := range got {
+		for _, e := range ce.events {
+			seen = append(seen, describe(e))
+		}
+	}
+	assert.Equal(t, want, seen)
+}
