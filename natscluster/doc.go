@@ -165,10 +165,12 @@
 //   - Events waiting for the events stream: every node keeps those of the last 64 journal
 //     messages that had events, across rebuilds, and a new owner publishes the ones the
 //     stream lacks. An owner whose publishes keep failing longer than that leaves the older
-//     ones off the stream (logged as an error, counted in Metrics.EventsLost); a new owner
-//     whose predecessor fell further behind, or that rebuilt past messages it never followed,
-//     cannot publish them and logs a warning. Subscriptions get every event either way. An
-//     event whose envelope alone exceeds max_payload is left off the stream and counted.
+//     ones off the stream (logged as an error, counted in Metrics.EventsLost). A new owner
+//     that started or rebuilt past messages whose events the stream lacks replays them from
+//     the newest kept snapshot at or below the stream's position and publishes them first;
+//     when the journal no longer reaches back that far, it logs an error and goes on.
+//     Subscriptions get every event either way. An event whose envelope alone exceeds
+//     max_payload is left off the stream and counted.
 //   - Subscriptions: MaxSubscribers (1,024) per partition and node, past which Subscribe fails
 //     with matchmaker.ErrLimit; SubscriberBuffer (65,536) events each, and one that falls
 //     further behind is cut off with matchmaker.ErrSlowSubscriber.
