@@ -67,9 +67,15 @@ func (p *Partition) learnPublished(ctx context.Context) {
 		// This node started or rebuilt past messages whose events may not be on the stream:
 		// replay them from a kept snapshot and publish their events first.
 		missing, err := p.regenerate(ctx, published, ringFrom)
-		if err != nil {
-			p.n.logger().Error("natscluster: the events stream may miss events of journal messages this node cannot replay",
+		switch {
+		case errors.Is(err, errJournalGone):
+			p.n.logger().Error("natscluster: the events stream misses events of journal messages no longer kept",
 				"partition", p.name, "from", published+1, "to", ringFrom, "err", err)
+		case err != nil: // try again on the next attempt; publish nothing after them meanwhile
+			if ctx.Err() == nil {
+				p.n.logger().Warn("natscluster: replaying the events the stream lacks", "partition", p.name, "err", err)
+			}
+			return
 		}
 		for _, ce := range missing {
 			if err := p.publishEvents(ctx, ce.journal, ce.events); err != nil {
@@ -188,16 +194,21 @@ func (p *Partition) lastPublished(ctx context.Context) (uint64, error) {
 	return seq, nil
 }
 
+// errJournalGone says the journal no longer reaches back to messages whose events are needed.
+var errJournalGone = errors.New("natscluster: the journal no longer holds those messages")
+
 // regenerate rebuilds the events of the journal messages after published up to to, which
 // this node does not hold (it started, or rebuilt, past them): it restores the newest kept
 // snapshot at or below published into a Matchmaker of its own and replays the journal from
 // there, as a standby would. It fails when no kept snapshot and journal reach that far back.
 func (p *Partition) regenerate(ctx context.Context, published, to uint64) ([]committedEvents, error) {
-	from := p.keptSnapshotAtOrBelow(ctx, published)
+	from, err := p.keptSnapshotAtOrBelow(ctx, published)
+	if err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithTimeout(ctx, 10*p.n.cfg.Timeout)
 	defer cancel()
 	var m *mm.Matchmaker
-	var err error
 	if from == 0 {
 		m, err = mm.New(p.mcfg, p.mopts...)
 	} else {
@@ -233,7 +244,7 @@ func (p *Partition) regenerate(ctx context.Context, published, to uint64) ([]com
 				return nil, err
 			}
 			if meta.Sequence.Stream != at+1 {
-				return nil, fmt.Errorf("journal message %d follows %d: purged", meta.Sequence.Stream, at)
+				return nil, fmt.Errorf("%w: journal message %d follows %d", errJournalGone, meta.Sequence.Stream, at)
 			}
 			at = meta.Sequence.Stream
 			if msg.Headers().Get(hdrKind) == kindTick {
@@ -272,13 +283,17 @@ func (p *Partition) regenerate(ctx context.Context, published, to uint64) ([]com
 	return out, nil
 }
 
-// keptSnapshotAtOrBelow returns the newest kept snapshot at or below journal message at whose
-// journal after it is still there, or 0 (replay from the start) when the journal is whole.
-func (p *Partition) keptSnapshotAtOrBelow(ctx context.Context, at uint64) uint64 {
+// keptSnapshotAtOrBelow returns the newest kept snapshot at or below journal message at, or 0
+// (replay from the start) when there is none.
+func (p *Partition) keptSnapshotAtOrBelow(ctx context.Context, at uint64) (uint64, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.n.cfg.Timeout)
 	defer cancel()
 	best := uint64(0)
-	if infos, err := p.n.objs.List(ctx); err == nil {
+	infos, err := p.n.objs.List(ctx)
+	if err != nil && !errors.Is(err, jetstream.ErrNoObjectsFound) {
+		return 0, err
+	}
+	{
 		prefix := p.name + "."
 		for _, info := range infos {
 			if len(info.Name) <= len(prefix) || info.Name[:len(prefix)] != prefix {
@@ -289,5 +304,5 @@ func (p *Partition) keptSnapshotAtOrBelow(ctx context.Context, at uint64) uint64
 			}
 		}
 	}
-	return best
+	return best, nil
 }
