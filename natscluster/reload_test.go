@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -127,14 +128,21 @@ func TestLoadReplaysFromAKeptSnapshot(t *testing.T) {
 	assert.Equal(t, uint64(2), b.Metrics().Loads)
 }
 
-// A node that jumps past journal messages it never followed ends its subscriptions with
-// ErrEventsSkipped rather than let them miss those messages' events silently.
-func TestJumpEndsSubscriptions(t *testing.T) {
+// snapshottingOwner starts a server and a node that owns "duel" and snapshots every 5
+// journal messages.
+func snapshottingOwner(t *testing.T) (*server.Server, *Node) {
 	s := startServer(t, serverOptions(t.TempDir(), "s0"))
 	cfg := testConfig(connect(t, s.ClientURL()), "a")
 	cfg.SnapshotEvery = 5
 	a := startNode(t, cfg)
 	owner(t, "duel", a)
+	return s, a
+}
+
+// A node that jumps past journal messages it never followed ends its subscriptions with
+// ErrEventsSkipped rather than let them miss those messages' events silently.
+func TestJumpEndsSubscriptions(t *testing.T) {
+	s, a := snapshottingOwner(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	b := idlePartition(t, testConfig(connect(t, s.ClientURL()), "b"))
@@ -159,11 +167,7 @@ func TestJumpEndsSubscriptions(t *testing.T) {
 // regenerate rebuilds, from a kept snapshot and the journal, the events of journal messages a
 // node never held: the same events, with the same Seq, as the owner committed.
 func TestRegenerateEvents(t *testing.T) {
-	s := startServer(t, serverOptions(t.TempDir(), "s0"))
-	cfg := testConfig(connect(t, s.ClientURL()), "a")
-	cfg.SnapshotEvery = 5
-	a := startNode(t, cfg)
-	owner(t, "duel", a)
+	s, a := snapshottingOwner(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	sub, err := a.Partition("duel").Subscribe(ctx)
