@@ -282,27 +282,3 @@ func (p *Partition) regenerate(ctx context.Context, published, to uint64) ([]com
 	}
 	return out, nil
 }
-
-// keptSnapshotAtOrBelow returns the newest kept snapshot at or below journal message at, or 0
-// (replay from the start) when there is none.
-func (p *Partition) keptSnapshotAtOrBelow(ctx context.Context, at uint64) (uint64, error) {
-	ctx, cancel := context.WithTimeout(ctx, p.n.cfg.Timeout)
-	defer cancel()
-	best := uint64(0)
-	infos, err := p.n.objs.List(ctx)
-	if err != nil && !errors.Is(err, jetstream.ErrNoObjectsFound) {
-		return 0, err
-	}
-	{
-		prefix := p.name + "."
-		for _, info := range infos {
-			if len(info.Name) <= len(prefix) || info.Name[:len(prefix)] != prefix {
-				continue
-			}
-			if x, err := strconv.ParseUint(info.Name[len(prefix):], 10, 64); err == nil && x <= at && x > best {
-				best = x
-			}
-		}
-	}
-	return best, nil
-}

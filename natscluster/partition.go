@@ -252,24 +252,15 @@ func (p *Partition) replayableSnapshot(ctx context.Context, newest uint64) uint6
 	if at == 0 || at >= newest {
 		return newest
 	}
-	ctx, cancel := context.WithTimeout(ctx, p.n.cfg.Timeout)
-	defer cancel()
-	infos, err := p.n.objs.List(ctx)
+	best, err := p.keptSnapshotAtOrBelow(ctx, at)
 	if err != nil {
 		return newest
-	}
-	prefix, best := p.name+".", uint64(0)
-	for _, info := range infos {
-		if len(info.Name) <= len(prefix) || info.Name[:len(prefix)] != prefix {
-			continue
-		}
-		if x, err := strconv.ParseUint(info.Name[len(prefix):], 10, 64); err == nil && x <= at && x > best {
-			best = x
-		}
 	}
 	if best == 0 {
 		return newest
 	}
+	ctx, cancel := context.WithTimeout(ctx, p.n.cfg.Timeout)
+	defer cancel()
 	s, err := p.n.js.Stream(ctx, p.jstream)
 	if err != nil || s.CachedInfo().State.FirstSeq > best+1 {
 		return newest // purged after it

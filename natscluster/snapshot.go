@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -104,17 +105,46 @@ func (p *Partition) saveSnapshot(ctx context.Context, at, intake uint64, b []byt
 
 // deleteOlderSnapshots deletes the partition's snapshots older than keep.
 func (p *Partition) deleteOlderSnapshots(ctx context.Context, keep uint64) {
-	lister, err := p.n.objs.List(ctx)
+	kept, err := p.keptSnapshots(ctx)
 	if err != nil {
 		return
 	}
-	prefix := p.name + "."
-	for _, info := range lister {
-		if len(info.Name) <= len(prefix) || info.Name[:len(prefix)] != prefix {
-			continue
-		}
-		if at, err := strconv.ParseUint(info.Name[len(prefix):], 10, 64); err == nil && at < keep {
-			_ = p.n.objs.Delete(ctx, info.Name)
+	for _, at := range kept {
+		if at < keep {
+			_ = p.n.objs.Delete(ctx, snapshotName(p.name, at))
 		}
 	}
+}
+
+// keptSnapshots lists the journal positions of the partition's snapshots in the object store.
+func (p *Partition) keptSnapshots(ctx context.Context) ([]uint64, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.n.cfg.Timeout)
+	defer cancel()
+	infos, err := p.n.objs.List(ctx)
+	if err != nil && !errors.Is(err, jetstream.ErrNoObjectsFound) {
+		return nil, err
+	}
+	prefix := p.name + "."
+	var out []uint64
+	for _, info := range infos {
+		if at, ok := strings.CutPrefix(info.Name, prefix); ok {
+			if x, err := strconv.ParseUint(at, 10, 64); err == nil {
+				out = append(out, x)
+			}
+		}
+	}
+	return out, nil
+}
+
+// keptSnapshotAtOrBelow returns the newest kept snapshot at or below journal message at, or 0
+// (replay from the start) when there is none.
+func (p *Partition) keptSnapshotAtOrBelow(ctx context.Context, at uint64) (uint64, error) {
+	kept, err := p.keptSnapshots(ctx)
+	best := uint64(0)
+	for _, x := range kept {
+		if x <= at && x > best {
+			best = x
+		}
+	}
+	return best, err
 }
