@@ -225,60 +225,39 @@ func (p *Partition) regenerate(ctx context.Context, published, to uint64) ([]com
 	if err != nil {
 		return nil, err
 	}
-	cons, err := p.n.js.OrderedConsumer(ctx, p.jstream, jetstream.OrderedConsumerConfig{
-		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: from + 1, MaxResetAttempts: 2})
-	if err != nil {
-		return nil, err
-	}
 	var out []committedEvents
-	for at := from; at < to; {
-		batch, err := cons.Fetch(int(min(to-at, 512)), jetstream.FetchMaxWait(p.n.cfg.Timeout))
-		if err != nil {
-			return nil, err
+	at := from
+	err = p.scanJournal(ctx, from, to, func(seq uint64, msg jetstream.Msg) error {
+		if seq != at+1 {
+			return fmt.Errorf("%w: journal message %d follows %d", errJournalGone, seq, at)
 		}
-		got := false
-		for msg := range batch.Messages() {
-			got = true
-			meta, err := msg.Metadata()
+		at = seq
+		if msg.Headers().Get(hdrKind) == kindTick {
+			entries, _, err := decodeTick(msg.Data())
 			if err != nil {
-				return nil, err
+				return err
 			}
-			if meta.Sequence.Stream != at+1 {
-				return nil, fmt.Errorf("%w: journal message %d follows %d", errJournalGone, meta.Sequence.Stream, at)
-			}
-			at = meta.Sequence.Stream
-			if msg.Headers().Get(hdrKind) == kindTick {
-				entries, _, err := decodeTick(msg.Data())
-				if err != nil {
-					return nil, err
-				}
-				for _, e := range entries {
-					if err := m.Replay(e); err != nil {
-						return nil, err
-					}
+			for _, e := range entries {
+				if err := m.Replay(e); err != nil {
+					return err
 				}
 			}
-			var events []mm.Event
-			for {
-				e, ok := sub.TryNext()
-				if !ok {
-					break
-				}
-				events = append(events, e)
-			}
-			if at > published && len(events) > 0 {
-				out = append(out, committedEvents{journal: at, events: events})
-			}
-			if at >= to {
+		}
+		var events []mm.Event
+		for {
+			e, ok := sub.TryNext()
+			if !ok {
 				break
 			}
+			events = append(events, e)
 		}
-		if !got {
-			return nil, fmt.Errorf("the journal ends before message %d", to)
+		if seq > published && len(events) > 0 {
+			out = append(out, committedEvents{journal: seq, events: events})
 		}
-		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, context.DeadlineExceeded) {
-			return nil, err
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -288,41 +288,56 @@ func (p *Partition) skippedResults(ctx context.Context, at, intake uint64) map[u
 	if !waiting || from >= at {
 		return nil
 	}
+	out := map[uint64]result{}
+	_ = p.scanJournal(ctx, from, at, func(_ uint64, msg jetstream.Msg) error {
+		if msg.Headers().Get(hdrKind) == kindTick {
+			if _, res, err := decodeTick(msg.Data()); err == nil {
+				for _, r := range res {
+					out[r.Seq] = r
+				}
+			}
+		}
+		return nil
+	}) // what could not be read leaves its callers with ErrResultUnknown
+	return out
+}
+
+// scanJournal hands fn, in order, the journal messages the stream still holds after from, up
+// to to (purged ones are missing: fn sees the gap in seq). It stops at fn's first error, or
+// when the stream has nothing more to give, and bounds the whole read by 10 × Timeout.
+func (p *Partition) scanJournal(ctx context.Context, from, to uint64, fn func(seq uint64, msg jetstream.Msg) error) error {
 	c := p.n.cfg
 	ctx, cancel := context.WithTimeout(ctx, 10*c.Timeout)
 	defer cancel()
 	cons, err := p.n.js.OrderedConsumer(ctx, p.jstream, jetstream.OrderedConsumerConfig{
 		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: from + 1, MaxResetAttempts: 2})
 	if err != nil {
-		return nil
+		return err
 	}
-	out := map[uint64]result{}
-	for ctx.Err() == nil {
-		batch, err := cons.Fetch(int(min(at-from, 512)), jetstream.FetchMaxWait(c.Timeout))
+	for at := from; at < to; {
+		batch, err := cons.Fetch(int(min(to-at, 512)), jetstream.FetchMaxWait(c.Timeout))
 		if err != nil {
-			return out
+			return err
 		}
 		got := false
 		for msg := range batch.Messages() {
 			got = true
 			meta, err := msg.Metadata()
-			if err != nil || meta.Sequence.Stream > at {
-				return out
+			if err != nil {
+				return err
 			}
-			from = meta.Sequence.Stream
-			if msg.Headers().Get(hdrKind) == kindTick {
-				if _, res, err := decodeTick(msg.Data()); err == nil {
-					for _, r := range res {
-						out[r.Seq] = r
-					}
-				}
+			if at = meta.Sequence.Stream; at > to {
+				return nil
+			}
+			if err := fn(at, msg); err != nil {
+				return err
 			}
 		}
-		if from >= at || !got {
-			return out
+		if !got {
+			return fmt.Errorf("the journal ends before message %d", to)
 		}
 	}
-	return out
+	return nil
 }
 
 // answerSkippedLocked answers, after a load, the callers of requests that the loaded state has
