@@ -364,13 +364,16 @@ type Metrics struct {
 	Takeovers uint64 // times this node took the partition over
 	Loads     uint64 // times it (re)built the Matchmaker from a snapshot
 	Snapshots uint64 // snapshots it saved
-	// EventsLost counts committed events this node, as owner, could not put on the events
-	// stream: an event whose envelope alone exceeds max_payload, or events the stream did not
-	// take for 64 journal messages in a row (each failure is logged as an error). Subscriptions
-	// are not affected.
+	// EventsLost counts committed events this node, as owner, left off the events stream
+	// because the event's envelope alone exceeds max_payload (each is logged as an error).
+	// Subscriptions are not affected.
 	EventsLost uint64
-	Journal    uint64 // the last journal message applied
-	Intake     uint64 // the last intake message applied
+	// EventGaps counts the times this node, as owner, found that the events stream lacked the
+	// events of journal messages that neither its ring nor the kept journal still held (each is
+	// logged as an error): the stream has a gap there. Subscriptions are not affected.
+	EventGaps uint64
+	Journal   uint64 // the last journal message applied
+	Intake    uint64 // the last intake message applied
 }
 
 // Metrics returns the partition's counters on this node.

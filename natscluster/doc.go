@@ -167,13 +167,16 @@
 //   - Results kept per node for late callers: 65,536 (ErrResultUnknown after that).
 //   - Events waiting for the events stream: every node keeps those of the last 64 journal
 //     messages that had events, across rebuilds, and a new owner publishes the ones the
-//     stream lacks. An owner whose publishes keep failing longer than that leaves the older
-//     ones off the stream (logged as an error, counted in Metrics.EventsLost). A new owner
-//     that started or rebuilt past messages whose events the stream lacks replays them from
-//     the newest kept snapshot at or below the stream's position and publishes them first;
-//     when the journal no longer reaches back that far, it logs an error and goes on.
-//     Subscriptions get every event either way. An event whose envelope alone exceeds
-//     max_payload is left off the stream and counted.
+//     stream lacks. When the stream lacks events the ring no longer holds (the node started
+//     or rebuilt past them, or the stream took nothing for 64 journal messages, as while a
+//     NATS server restarts under 20 ms ticks), the owner replays those journal messages from
+//     the newest kept snapshot at or below the stream's position, in a Matchmaker of its own,
+//     and publishes their events first; that costs a snapshot restore (the time, and the
+//     memory of a second Matchmaker while it runs), and nothing after them is published
+//     meanwhile. When the journal no longer reaches back that far, it logs
+//     an error, counts it in Metrics.EventGaps and goes on. Subscriptions get every event
+//     either way. An event whose envelope alone exceeds max_payload is left off the stream
+//     and counted in Metrics.EventsLost.
 //   - Subscriptions: MaxSubscribers (1,024) per partition and node, past which Subscribe fails
 //     with matchmaker.ErrLimit; SubscriberBuffer (65,536) events each, and one that falls
 //     further behind is cut off with matchmaker.ErrSlowSubscriber.

@@ -44,8 +44,11 @@ func (p *Partition) publishLoop(ctx context.Context, wake <-chan struct{}) {
 	}
 }
 
-// learnPublished reads, once per ownership, the last journal message whose events are on the
-// events stream.
+// learnPublished reads, once per ownership (and again after the ring dropped events the
+// stream did not take), the last journal message whose events are on the events stream. When
+// the ring does not reach back that far (this node started or rebuilt past later messages, or
+// the stream stayed unavailable for longer than the ring holds), it replays those messages
+// from a kept snapshot and publishes their events first.
 func (p *Partition) learnPublished(ctx context.Context) {
 	p.mu.Lock()
 	known := p.pubKnown
@@ -60,17 +63,25 @@ func (p *Partition) learnPublished(ctx context.Context) {
 		}
 		return
 	}
-	p.mu.Lock()
-	ringFrom := p.ringFrom
-	p.mu.Unlock()
-	if ringFrom > published {
-		// This node started or rebuilt past messages whose events may not be on the stream:
-		// replay them from a kept snapshot and publish their events first.
+	for {
+		p.mu.Lock()
+		ringFrom := p.ringFrom
+		if ringFrom <= published {
+			// The ring holds every message after published; the lock orders this against
+			// dispatchLocked dropping more of it.
+			p.published, p.pubKnown = published, true
+			p.mu.Unlock()
+			return
+		}
+		p.mu.Unlock()
 		missing, err := p.regenerate(ctx, published, ringFrom)
 		switch {
 		case errors.Is(err, errJournalGone):
 			p.n.logger().Error("natscluster: the events stream misses events of journal messages no longer kept",
 				"partition", p.name, "from", published+1, "to", ringFrom, "err", err)
+			p.mu.Lock()
+			p.metrics.EventGaps++
+			p.mu.Unlock()
 		case err != nil: // try again on the next attempt; publish nothing after them meanwhile
 			if ctx.Err() == nil {
 				p.n.logger().Warn("natscluster: replaying the events the stream lacks", "partition", p.name, "err", err)
@@ -85,10 +96,8 @@ func (p *Partition) learnPublished(ctx context.Context) {
 				return // learn and replay again on the next attempt
 			}
 		}
+		published = ringFrom // the ring may have moved on meanwhile: look again
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.published, p.pubKnown = max(published, ringFrom), true
 }
 
 // publishPending publishes, in order, the events of the journal messages after the last one on

@@ -167,6 +167,7 @@ type oracle struct {
 	sub    *mm.Subscription
 	at     uint64 // the last journal message applied
 	events []mm.Event
+	eventJ []uint64 // the journal message of each event
 	ticks  int
 	last   time.Time     // when the last tick message was stored
 	gap    time.Duration // the longest time between two tick messages
@@ -231,7 +232,7 @@ func (o *oracle) follow(t testing.TB, js jetstream.JetStream, stream string, upT
 				if !ok {
 					break
 				}
-				o.events = append(o.events, e)
+				o.events, o.eventJ = append(o.events, e), append(o.eventJ, o.at)
 			}
 			if o.at == upTo {
 				return

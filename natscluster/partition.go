@@ -888,9 +888,11 @@ func (p *Partition) dispatchLocked(results []result) {
 			gone := p.evRing[0]
 			p.evRing, p.ringFrom = p.evRing[1:], max(p.ringFrom, gone.journal)
 			if p.owner && p.pubKnown && gone.journal > p.published {
-				p.n.logger().Error("natscluster: events left off the events stream: it did not take them for 64 journal messages",
-					"partition", p.name, "journal", gone.journal, "events", len(gone.events))
-				p.metrics.EventsLost += uint64(len(gone.events))
+				// The events stream has not taken them for 64 journal messages: the publisher
+				// reads where the stream stands again and replays what the ring no longer holds.
+				p.n.logger().Warn("natscluster: the events stream is 64 journal messages behind; its events will be replayed from the journal",
+					"partition", p.name, "journal", gone.journal)
+				p.pubKnown = false
 			}
 		}
 	}

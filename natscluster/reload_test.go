@@ -2,13 +2,16 @@ package natscluster
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go/jetstream"
+	mm "github.com/seed-04d22514/matchmaker"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -188,4 +191,94 @@ func TestRegenerateEvents(t *testing.T) {
 		}
 	}
 	assert.Equal(t, want, seen)
+}
+
+// An events stream that takes nothing for longer than the ring holds (64 journal messages with
+// events) still gets every event once it takes them again: the owner replays what the ring
+// dropped from the journal. (It used to leave those events off the stream; a NATS server
+// restart under 20 ms ticks was enough.)
+func TestEventsStreamCatchesUpAfterAnOutage(t *testing.T) {
+	s := startServer(t, serverOptions(t.TempDir(), "s0"))
+	cfg := testConfig(connect(t, s.ClientURL()), "a")
+	cfg.SnapshotEvery = 1000 // the journal is kept from its start
+	a := startNode(t, cfg)
+	owner(t, "duel", a)
+	p := a.Partition("duel")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	sub, err := p.Subscribe(ctx)
+	require.NoError(t, err)
+	st, err := a.js.Stream(ctx, "mm_E_duel")
+	require.NoError(t, err)
+	start := func(from, to int) {
+		for i := from; i < to; i++ { // one journal message, with events, each
+			_, err := p.StartMatchmaking(ctx, solo(fmt.Sprint("t", i)))
+			require.NoError(t, err)
+		}
+	}
+	start(0, 2)
+	require.Eventually(t, func() bool {
+		info, err := st.Info(ctx)
+		return err == nil && info.State.Msgs > 0
+	}, 10*time.Second, 10*time.Millisecond)
+
+	// The stream refuses every message (full, discarding new ones) for 80 journal messages.
+	sc := st.CachedInfo().Config
+	info, err := st.Info(ctx)
+	require.NoError(t, err)
+	blocked := sc
+	blocked.MaxMsgs, blocked.Discard = int64(info.State.Msgs), jetstream.DiscardNew
+	_, err = a.js.UpdateStream(ctx, blocked)
+	require.NoError(t, err)
+	before := p.Metrics().Journal
+	start(2, 82)
+	require.Greater(t, p.Metrics().Journal-before, uint64(eventsKept), "the ring overflowed")
+	_, err = a.js.UpdateStream(ctx, sc)
+	require.NoError(t, err)
+
+	want := collect(t, sub, 82)
+	var types []string
+	for _, d := range want {
+		types = append(types, strings.Fields(d)[1])
+	}
+	var got []string
+	require.Eventually(t, func() bool {
+		got = eventsOnStream(t, a.js, "mm_E_duel")
+		return len(got) >= len(types)
+	}, 20*time.Second, 50*time.Millisecond, "events on the stream")
+	assert.Equal(t, types, got)
+	assert.Zero(t, p.Metrics().EventGaps)
+	assert.Zero(t, p.Metrics().EventsLost)
+}
+
+// eventsOnStream returns the event types of the envelopes on an events stream, in order.
+func eventsOnStream(t *testing.T, js jetstream.JetStream, stream string) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, err := js.Stream(ctx, stream)
+	require.NoError(t, err)
+	info, err := s.Info(ctx)
+	require.NoError(t, err)
+	cons, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
+	require.NoError(t, err)
+	var out []string
+	for read := uint64(0); read < info.State.LastSeq; {
+		batch, err := cons.Fetch(512, jetstream.FetchMaxWait(time.Second))
+		require.NoError(t, err)
+		for msg := range batch.Messages() {
+			meta, err := msg.Metadata()
+			require.NoError(t, err)
+			read = meta.Sequence.Stream
+			var envs []mm.Envelope
+			require.NoError(t, json.Unmarshal(msg.Data(), &envs))
+			for _, e := range envs {
+				var d struct{ Type string }
+				require.NoError(t, json.Unmarshal(e.Detail, &d))
+				out = append(out, d.Type)
+			}
+		}
+		require.NoError(t, ctx.Err())
+	}
+	return out
 }
