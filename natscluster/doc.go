@@ -146,9 +146,6 @@
 //
 // # Not covered
 //
-// The events stream is not yet proven exactly-once under repeated failovers: the fault test
-// still finds, about once in 25 runs of 20 faults, a few events of a journal message missing
-// from it (7 of 3,102 in the last such run). Subscriptions on every node are not affected.
 // There is no transaction across partitions. Snapshots, Stats and the core's
 // per-ticket Wait/WatchTicket subscriptions are not exposed: a node's reads are the ones
 // listed above. A Placer's context (which node placed a match) is the host's to keep.

@@ -291,7 +291,7 @@ func TestFaults(t *testing.T) {
 	}
 	t.Logf("%d runs × %d faults %v; %d tickets acknowledged of %d requested in partitions %v; roster changes %v; "+
 		"0 lost, 0 players matched twice, one terminal event each, 0 sessions overfilled, every placement placed once, "+
-		"oracle agrees", runs, faults, total, acked, tickets, faultParts, churned)
+		"oracle agrees with the API node's subscription and with the events stream (per journal message)", runs, faults, total, acked, tickets, faultParts, churned)
 }
 
 func newFaultRun(t *testing.T, seed uint64) *faultRun {
