@@ -193,6 +193,14 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		{Config{Conn: nc, Partitions: []string{"p"}, Matchmaker: duelConfig, Prefix: "a.b"}, []string{"Prefix"}},
 		{Config{Conn: nc, Partitions: []string{"p"}, Matchmaker: duelConfig, LeaseTTL: time.Millisecond}, []string{"LeaseTTL", "LeaseTTL"}},
 		{Config{Conn: nc, Partitions: []string{"p"}, Matchmaker: duelConfig, LeaseTTL: time.Second, TickInterval: time.Second}, []string{"LeaseTTL"}},
+		// A Matchmaker configuration that matchmaker.New refuses (here: no rule set) used to
+		// start a node whose partition rebuilt for ever while its callers waited.
+		{Config{Conn: nc, Partitions: []string{"ok", "bad"}, Matchmaker: func(p string) (mm.Config, []mm.Option) {
+			if p == "bad" {
+				return mm.Config{}, nil
+			}
+			return duelConfig(p)
+		}}, []string{"Matchmaker(Partitions[1])"}},
 	} {
 		_, err := Start(context.Background(), tc.cfg)
 		var ve *mm.ValidationError

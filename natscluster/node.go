@@ -30,7 +30,11 @@ type Config struct {
 	// same on every node: the journal records the rule set's fingerprint and refuses another,
 	// but not the timeouts and modes, and a standby with other ones would replay the journal
 	// to other outcomes. WithJournal is added by the Node; do not pass WithClock (the owner
-	// ticks with its own clock, and the journal records each tick's time).
+	// ticks with its own clock, and the journal records each tick's time). Start calls it
+	// once per partition and builds a Matchmaker from the result, before it creates anything:
+	// a configuration matchmaker.New refuses fails Start with a *matchmaker.ValidationError
+	// naming the partition. (A rule set other than the one the journal records is found only
+	// when the partition loads: it logs a warning and tries again, and its requests wait.)
 	Matchmaker func(partition string) (mm.Config, []mm.Option)
 
 	// NodeID names the node in leases and journal messages. Default: a random UUID.
@@ -107,6 +111,20 @@ func (c *Config) setDefaults() error {
 			bad(fmt.Sprintf("Partitions[%d]", i), "%q is repeated", p)
 		}
 		seen[p] = true
+	}
+	for i, p := range c.Partitions {
+		if c.Matchmaker == nil || !partitionName.MatchString(p) {
+			continue
+		}
+		// A configuration the Matchmaker refuses would leave the partition rebuilding for
+		// ever and its callers waiting: refuse it here, before anything is created.
+		cfg, opts := c.Matchmaker(p)
+		m, err := mm.New(cfg, opts...)
+		if err != nil {
+			bad(fmt.Sprintf("Matchmaker(Partitions[%d])", i), "partition %q: %v", p, err)
+			continue
+		}
+		_ = m.Shutdown(nil)
 	}
 	if c.Prefix != "" && !partitionName.MatchString(c.Prefix) {
 		bad("Prefix", "%q is not 1 to 64 letters, digits, '-' and '_'", c.Prefix)
