@@ -18,8 +18,13 @@ import (
 )
 
 // Config configures a Node. Conn, Partitions and Matchmaker are required; every other zero
-// field means the default its comment gives. Every node of a cluster must use the same
-// Prefix, Partitions, LeaseTTL and Replicas, and the same rule set for each partition.
+// field means the default its comment gives.
+//
+// Nodes with the same Prefix form one cluster; keep Prefix, LeaseTTL and Replicas equal on all
+// of them. On every node that runs a partition, keep equal its Matchmaker configuration (rule
+// set, timeouts, modes, whether a Placer is set), DedupWindow, MaxIntakeBytes, EventsMaxAge,
+// EventsMaxBytes and KeepJournal. The rest may differ per node, Partitions included. See
+// "Settings the nodes share" in the package documentation for why.
 type Config struct {
 	// Conn is the node's connection to NATS (JetStream enabled). The Node does not close it.
 	Conn *nats.Conn
@@ -27,38 +32,49 @@ type Config struct {
 	// key such as region. Names are 1 to 64 letters, digits, '-' and '_'.
 	Partitions []string
 	// Matchmaker returns a partition's Matchmaker configuration and options. They must be the
-	// same on every node: the journal records the rule set's fingerprint and refuses another,
-	// but not the timeouts and modes, and a standby with other ones would replay the journal
-	// to other outcomes. WithJournal is added by the Node; do not pass WithClock (the owner
-	// ticks with its own clock, and the journal records each tick's time). Start calls it
-	// once per partition and builds a Matchmaker from the result, before it creates anything:
-	// a configuration matchmaker.New refuses fails Start with a *matchmaker.ValidationError
-	// naming the partition. (A rule set other than the one the journal records is found only
-	// when the partition loads: it logs a warning and tries again, and its requests wait.)
+	// same on every node that runs the partition: the journal records the rule set's
+	// fingerprint and refuses another, but not the timeouts and modes, and a standby with other
+	// ones would replay the journal to other outcomes. In WITH_QUEUE mode, set a Placer on
+	// every node, Followers included: a Matchmaker without one places each match at once.
+	// WithJournal is added by the Node; do not pass WithClock (the owner ticks with its own
+	// clock, and the journal records each tick's time). Start calls it twice per partition:
+	// first it builds a Matchmaker from the result, before it creates anything, so a
+	// configuration matchmaker.New refuses fails Start with a *matchmaker.ValidationError
+	// naming "Matchmaker(Partitions[i])"; then it keeps the result for the partition. (A rule
+	// set other than the one the journal records is found only when the partition loads: the
+	// node logs a warning and tries again, and calls on the partition through it wait.)
 	Matchmaker func(partition string) (mm.Config, []mm.Option)
 
-	// NodeID names the node in leases and journal messages. Default: a random UUID.
+	// NodeID names the node in leases and journal messages; it must be unique in the cluster.
+	// Default: a random UUID.
 	NodeID string
 	// Prefix starts the names of the streams, buckets and subjects. Default: "mm".
 	Prefix string
-	// LeaseTTL is how long an owner's lease lasts without renewal; the owner renews it every
-	// LeaseTTL/3 and standbys try to take it every LeaseTTL/10. Default: 5 s.
+	// LeaseTTL is how long an owner's lease lasts without renewal. The owner renews it at its
+	// first tick after LeaseTTL/3 has passed since the last renewal; standbys try to take it
+	// every max(LeaseTTL/10, 100 ms). It must be at least 100 ms and at least 3×TickInterval.
+	// Each Start sets the lease bucket's TTL, which all partitions share, to its LeaseTTL:
+	// keep it equal on every node. Default: 5 s.
 	LeaseTTL time.Duration
 	// TickInterval is how often the owner ticks: each tick applies the requests that arrived,
-	// forms matches and commits one journal message. Default: 100 ms.
+	// forms matches and commits one journal message. LeaseTTL must be at least 3×TickInterval,
+	// since the owner renews its lease between ticks. Default: 100 ms.
 	TickInterval time.Duration
 	// SnapshotEvery is the number of journal messages between snapshots. Default: 600.
 	SnapshotEvery int
-	// Replicas is the replication factor of the streams and buckets. Default: 1.
+	// Replicas is the replication factor of the streams and buckets. Replicas 3 needs a
+	// JetStream cluster of at least three servers. Default: 1.
 	Replicas int
 	// MaxBatch bounds the requests applied in one tick. Default: 1,024.
 	MaxBatch int
 	// MaxBatchBytes bounds the intake bytes applied in one tick, so a tick's journal message
-	// stays below the server's max_payload. Default: a quarter of the max payload the server
-	// announces (256 KiB with NATS's default 1 MiB; 256 KiB while not connected).
+	// stays below the server's max_payload (the largest message it accepts). Default: a
+	// quarter of the max payload the server announces (256 KiB with NATS's default 1 MiB), or
+	// 256 KiB when the connection does not report one.
 	MaxBatchBytes int
 	// DedupWindow is how long the intake stream remembers request IDs (ticket IDs for
-	// StartMatchmaking and StartMatchBackfill). Default: 10 minutes.
+	// StartMatchmaking and StartMatchBackfill, placement IDs for CompletePlacement and
+	// FailPlacement), and the events stream its message IDs. Default: 10 minutes.
 	DedupWindow time.Duration
 	// EventsMaxAge is how long the events stream keeps events. Default: 1 hour.
 	EventsMaxAge time.Duration
@@ -80,7 +96,10 @@ type Config struct {
 	// the committed history); by default both are purged below the previous snapshot.
 	KeepJournal bool
 	// Follower makes a node that never owns a partition: it follows the journals and takes
-	// requests, reads and subscriptions (an API node in front of the owners).
+	// requests, reads and subscriptions (an API node in front of the owners). It never writes
+	// snapshots (only the owner does) and never calls its Placer. Each partition needs at
+	// least one running node that is not a Follower; without one it has no owner, and its
+	// requests wait until their ctx ends.
 	Follower bool
 }
 
@@ -193,7 +212,17 @@ type Node struct {
 
 // Start creates (or updates) the streams and buckets of cfg's partitions and starts following
 // or owning each. It returns once they exist; each partition becomes usable when it has
-// loaded its state (its requests wait for that).
+// loaded its state (its calls wait for that; CatchUp with a deadline checks it).
+//
+// Start fails with a *matchmaker.ValidationError (errors.Is matchmaker.ErrInvalidInput) when a
+// field is missing or bad, for example a LeaseTTL under 100 ms or under 3×TickInterval, and
+// when matchmaker.New refuses a partition's Matchmaker configuration (the problem names
+// "Matchmaker(Partitions[i])"). It fails with NATS's error when a stream or bucket cannot be
+// created or updated, for example Replicas: 3 against a single server. A rule set other than
+// the one a partition's journal records is not found here: see Config.Matchmaker.
+//
+// ctx bounds only the creation of the streams and buckets. Cancelling it after Start returns
+// does nothing; only Close stops the node.
 func Start(ctx context.Context, cfg Config) (*Node, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
@@ -242,16 +271,21 @@ func (n *Node) createBuckets(ctx context.Context) error {
 	return nil
 }
 
-// Partition returns the handle of a partition the node runs, or nil.
+// Partition returns the handle of a partition the node runs, or nil for a name it does not
+// run. Calling a method on that nil handle panics, so check for nil.
 func (n *Node) Partition(name string) *Partition { return n.parts[name] }
 
 // ID returns the node's ID.
 func (n *Node) ID() string { return n.cfg.NodeID }
 
 // Close stops the node: an owner finishes its tick and releases its lease, so a standby takes
-// over at its next attempt (LeaseTTL/10) rather than when the lease expires; subscriptions and
-// waits on this node end with matchmaker.ErrClosed. Requests already acknowledged are in the
-// journal; requests published but not yet applied are applied by the next owner.
+// over at its next attempt (every max(LeaseTTL/10, 100 ms)) rather than when the lease
+// expires. Subscriptions, Wait, CatchUp and requests waiting for their result on this node
+// end with matchmaker.ErrClosed (a request's as a *RemoteError with Code "closed"). Calls
+// still waiting for a partition to load are not ended; their ctx ends them. Requests already
+// acknowledged are in the journal; requests published but not yet applied are applied by the
+// next owner. Close waits for the node's goroutines, a snapshot upload under way included,
+// and always returns nil. Calling it again does nothing.
 func (n *Node) Close() error {
 	n.once.Do(func() {
 		n.cancel()
