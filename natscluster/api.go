@@ -23,13 +23,19 @@ import (
 
 // ErrResultUnknown is returned when a request was applied but its result is no longer kept on
 // this node (it keeps the last 65,536), or did not fit in its journal message (see Bounds in
-// the package documentation); the request took effect.
+// the package documentation); the request took effect. To learn its outcome, call CatchUp and
+// then read the state: DescribeMatchmaking for a ticket, DescribeGameSession for a game
+// session, Placements for a placement. Do not retry a request that is not safe to repeat (see
+// Retrying requests in the package documentation).
 var ErrResultUnknown = errors.New("natscluster: request applied; its result is no longer known")
 
 // StartMatchmaking starts a ticket on the partition's owner and returns it once the journal
 // message holding it has committed. An empty TicketID is filled with a random UUID here (not by
-// the owner), so that a retry is recognised: the intake stream drops a second request with the
-// same ticket ID within DedupWindow, and the call returns the first one's result.
+// the owner), so that the call's own publish retries are recognised: the intake stream drops a
+// second request with the same ticket ID within DedupWindow, and the call returns the first
+// one's result. To retry the call yourself, set TicketID. After DedupWindow, a retry fails
+// with matchmaker.ErrInvalidInput ("already exists") while the ticket is retained: call
+// DescribeMatchmaking(ticketID) then. Do not reuse a ticket ID for a new search.
 func (p *Partition) StartMatchmaking(ctx context.Context, in mm.StartMatchmakingInput) (mm.Ticket, error) {
 	if in.TicketID == "" {
 		in.TicketID = uuid.NewString()
@@ -38,20 +44,23 @@ func (p *Partition) StartMatchmaking(ctx context.Context, in mm.StartMatchmaking
 	return rp.ticket, err
 }
 
-// StopMatchmaking cancels a ticket.
+// StopMatchmaking cancels a ticket. Retry: safe; a duplicate returns nil while the ticket stays
+// cancelled (matchmaker.ErrNotFound once it is forgotten).
 func (p *Partition) StopMatchmaking(ctx context.Context, ticketID string) error {
 	_, err := p.submit(ctx, uuid.NewString(), request{Op: opStop, ID: ticketID})
 	return err
 }
 
-// AcceptMatch records players' answers to a proposed match.
+// AcceptMatch records players' answers to a proposed match. Retry: safe while the proposal
+// waits (the answer is recorded again); matchmaker.ErrInvalidState once it has ended. A late
+// retry can answer a newer proposal for the same ticket.
 func (p *Partition) AcceptMatch(ctx context.Context, in mm.AcceptMatchInput) error {
 	_, err := p.submit(ctx, uuid.NewString(), request{Op: opAccept, Accept: &in})
 	return err
 }
 
 // StartMatchBackfill starts a backfill ticket; an empty TicketID is filled as in
-// StartMatchmaking.
+// StartMatchmaking, and retries behave as there.
 func (p *Partition) StartMatchBackfill(ctx context.Context, in mm.StartMatchBackfillInput) (mm.Ticket, error) {
 	if in.TicketID == "" {
 		in.TicketID = uuid.NewString()
@@ -60,13 +69,16 @@ func (p *Partition) StartMatchBackfill(ctx context.Context, in mm.StartMatchBack
 	return rp.ticket, err
 }
 
-// StopMatchBackfill cancels a backfill ticket.
+// StopMatchBackfill cancels a backfill ticket. Retry: safe; a duplicate returns nil while the
+// ticket stays cancelled (matchmaker.ErrNotFound once it is forgotten).
 func (p *Partition) StopMatchBackfill(ctx context.Context, ticketID string) error {
 	_, err := p.submit(ctx, uuid.NewString(), request{Op: opStopBackfill, ID: ticketID})
 	return err
 }
 
-// AcknowledgeBackfill acknowledges a backfill ticket's proposal.
+// AcknowledgeBackfill acknowledges a backfill ticket's proposal. Retry: not safe; a second call
+// acknowledges again and does not return the first call's Assigned and Rejected (read the
+// session with DescribeGameSession instead).
 func (p *Partition) AcknowledgeBackfill(ctx context.Context, ticketID string) (mm.AcknowledgeBackfillOutput, error) {
 	rp, err := p.submit(ctx, uuid.NewString(), request{Op: opAck, ID: ticketID})
 	if err != nil || rp.res.Ack == nil {
@@ -76,33 +88,41 @@ func (p *Partition) AcknowledgeBackfill(ctx context.Context, ticketID string) (m
 }
 
 // RemovePlayers reports players who left a game session (see matchmaker.RemovePlayers).
+// Retry: safe; a duplicate fails with matchmaker.ErrInvalidInput (the player is not in the
+// session).
 func (p *Partition) RemovePlayers(ctx context.Context, gameSessionArn string, playerIDs ...string) error {
 	_, err := p.submit(ctx, uuid.NewString(), request{Op: opRemovePlayers, ID: gameSessionArn, IDs: playerIDs})
 	return err
 }
 
 // AddPlayers reports players who joined a game session outside matchmaking (see
-// matchmaker.AddPlayers).
+// matchmaker.AddPlayers). Retry: safe; a duplicate fails with matchmaker.ErrInvalidInput (the
+// player is already in the session).
 func (p *Partition) AddPlayers(ctx context.Context, gameSessionArn string, players ...mm.Player) error {
 	_, err := p.submit(ctx, uuid.NewString(), request{Op: opAddPlayers, ID: gameSessionArn, Players: players})
 	return err
 }
 
-// EndGameSession forgets a game session and cancels its active backfill.
+// EndGameSession forgets a game session and cancels its active backfill. Retry: safe; a
+// duplicate fails with matchmaker.ErrNotFound.
 func (p *Partition) EndGameSession(ctx context.Context, gameSessionArn string) error {
 	_, err := p.submit(ctx, uuid.NewString(), request{Op: opEndSession, ID: gameSessionArn})
 	return err
 }
 
-// CompletePlacement reports that the host placed a match (see Config's placement section in
-// the package documentation). A retry within DedupWindow returns the first call's result.
+// CompletePlacement reports that the host placed a match (see "Placing matches" in the package
+// documentation). A retry within DedupWindow returns the first call's result. After it,
+// matchmaker.ErrNotFound means the placement already completed, failed or timed out: there is
+// nothing left to report.
 func (p *Partition) CompletePlacement(ctx context.Context, placementID string, gs mm.PlacedGameSession) error {
 	_, err := p.submit(ctx, dedupID("complete", placementID), request{Op: opCompletePlace, ID: placementID, Placed: &gs})
 	return err
 }
 
 // FailPlacement reports that the host could not place a match: with retry, its tickets search
-// again; without, they fail. A retry within DedupWindow returns the first call's result.
+// again; without, they fail. A retry within DedupWindow returns the first call's result. After
+// it, matchmaker.ErrNotFound means the placement already completed, failed or timed out: there
+// is nothing left to report.
 func (p *Partition) FailPlacement(ctx context.Context, placementID, message string, retry bool) error {
 	_, err := p.submit(ctx, dedupID("fail", placementID), request{Op: opFailPlace, ID: placementID, Message: message, Retry: retry})
 	return err
@@ -215,6 +235,8 @@ func forget[K, C comparable](m map[K][]C, k K, c C) {
 	}
 }
 
+// waitReady waits until this node has loaded the partition, or ctx ends. Node.Close does not
+// end the wait.
 func (p *Partition) waitReady(ctx context.Context) error {
 	select {
 	case <-p.ready:
@@ -268,9 +290,11 @@ func (p *Partition) Placements(ctx context.Context) ([]mm.PlacementRequest, erro
 }
 
 // CatchUp returns once this node has followed every journal message committed when it was
-// called, so that its reads (DescribeMatchmaking, DescribeGameSession, Placements) show every
-// request acknowledged before, on any node. It costs one round trip to the server, and waits
-// for this node to follow the journal that far.
+// called, so that its reads (DescribeMatchmaking, DescribeGameSession, Placements, Explain)
+// show every request acknowledged before, on any node. It costs one round trip to the server,
+// and waits for this node to follow the journal that far. It first waits for the partition to
+// load on this node, so CatchUp with a deadline also checks that the partition is ready here
+// (not that it has an owner).
 func (p *Partition) CatchUp(ctx context.Context) error {
 	if err := p.waitReady(ctx); err != nil {
 		return err
@@ -306,8 +330,8 @@ func (p *Partition) CatchUp(ctx context.Context) error {
 // state. A ticket this node does not know yet is looked for again once the node has caught up
 // with the journal (CatchUp), so a ticket started through another node can be waited on here
 // as soon as its StartMatchmaking returned; a ticket still unknown then (never started, or
-// forgotten after the retention period) fails with matchmaker.ErrNotFound. A node closing
-// ends the wait with matchmaker.ErrClosed.
+// forgotten after the retention period, matchmaker.WithTicketRetention) fails with
+// matchmaker.ErrNotFound. A node closing ends the wait with matchmaker.ErrClosed.
 func (p *Partition) Wait(ctx context.Context, ticketID string) (mm.Ticket, error) {
 	if err := p.waitReady(ctx); err != nil {
 		return mm.Ticket{}, err
@@ -362,15 +386,16 @@ type Metrics struct {
 	Requests  uint64 // intake requests applied as owner
 	Followed  uint64 // journal messages applied as standby
 	Takeovers uint64 // times this node took the partition over
-	Loads     uint64 // times it (re)built the Matchmaker from a snapshot
+	Loads     uint64 // times it (re)built the Matchmaker from a snapshot, a failed commit's included
 	Snapshots uint64 // snapshots it saved
 	// EventsLost counts committed events this node, as owner, left off the events stream
 	// because the event's envelope alone exceeds max_payload (each is logged as an error).
 	// Subscriptions are not affected.
 	EventsLost uint64
 	// EventGaps counts the times this node, as owner, found that the events stream lacked the
-	// events of journal messages that neither its ring nor the kept journal still held (each is
-	// logged as an error): the stream has a gap there. Subscriptions are not affected.
+	// events of journal messages that neither its ring (the events of its last 64 journal
+	// messages that had events) nor the kept journal still held (each is logged as an error):
+	// the stream has a gap there. Subscriptions are not affected.
 	EventGaps uint64
 	Journal   uint64 // the last journal message applied
 	Intake    uint64 // the last intake message applied
@@ -388,7 +413,8 @@ func (p *Partition) Metrics() Metrics {
 // ErrEventsSkipped ends a Subscription on a node that rebuilt its copy from a snapshot past
 // journal messages it had not followed (it fell behind every kept snapshot): their events
 // will never reach it. Subscribe again, and read the state (DescribeMatchmaking) or the
-// events stream to learn what happened in between.
+// events stream (see "Events stream" in the package documentation) to learn what happened in
+// between.
 var ErrEventsSkipped = errors.New("natscluster: this node rebuilt past events its subscription had not received")
 
 // SubscriberBuffer is how many events a Subscription holds for its consumer; one that falls
@@ -405,9 +431,11 @@ type Subscription struct {
 	err error
 }
 
-// Subscribe starts a subscription to the partition's events from the next journal message this
-// node applies on. A node holds at most Config.MaxSubscribers per partition; past that,
-// Subscribe fails with matchmaker.ErrLimit.
+// Subscribe starts a subscription to the partition's events. It receives the events of the
+// journal messages this node applies after the call; earlier events are not sent. ctx bounds
+// only the wait for the partition to load on this node: the subscription runs until
+// Subscription.Close, a cut-off (see Err), or the node closing. A node holds at most
+// Config.MaxSubscribers per partition; past that, Subscribe fails with matchmaker.ErrLimit.
 func (p *Partition) Subscribe(ctx context.Context) (*Subscription, error) {
 	if err := p.waitReady(ctx); err != nil {
 		return nil, err
@@ -437,7 +465,9 @@ func (s *Subscription) Err() error {
 	return s.err
 }
 
-// Close ends the subscription.
+// Close ends the subscription, unless it has ended already, and closes its channel; Err then
+// returns matchmaker.ErrClosed. It is the only way for the consumer to end it: the ctx given to
+// Subscribe does not.
 func (s *Subscription) Close() {
 	s.p.mu.Lock()
 	defer s.p.mu.Unlock()
