@@ -180,6 +180,12 @@ func toWireError(err error) *wireError {
 // core's, and errors.Is matches the core's sentinel (matchmaker.ErrInvalidInput, ErrNotFound,
 // ErrInvalidState, ErrLimit, ErrClosed) as the error on the owner did. The typed details
 // (*matchmaker.ValidationError's problems, for example) are in the message only.
+//
+// Code "closed" is what a request gets when Node.Close ends its wait for the result on the
+// caller's node. The request was stored on the intake: it has been applied, or will be once a
+// node owns the partition. Do not simply retry it; read the state first, after CatchUp on a
+// node that runs (a retry of a deduplicated request within DedupWindow is safe: see Retrying
+// requests in the package documentation).
 type RemoteError struct {
 	// Code names the sentinel: "invalid_input", "not_found", "invalid_state", "limit",
 	// "closed" or "other".

@@ -37,7 +37,10 @@ var errNotOwner = errors.New("natscluster: this node does not own the partition"
 var errBatchFull = errors.New("natscluster: the tick's journal message is full")
 
 // ErrFenced is the cause of a failed Sync when another node has appended to the journal since
-// this one last did: ownership moved on, and this node stops owning the partition.
+// this one last did: ownership moved on, and this node stops owning the partition. Callers of
+// a Partition never receive it: it shows in the node's log (a warning for the partition), and
+// the rebuild that follows counts in Metrics.Loads. The requests of the failed tick are
+// applied by the new owner.
 var ErrFenced = errors.New("natscluster: journal moved on: another node owns the partition")
 
 // streamJournal is a matchmaker.Journal on a JetStream stream. Append buffers; Sync publishes.

@@ -26,9 +26,10 @@ var errReload = errors.New("natscluster: rebuilding the partition from its snaps
 
 // Partition is a node's handle on one partition. Its requests are published to the
 // partition's intake stream and return once the owner's journal message that applied them has
-// committed and this node has followed it; reads (DescribeMatchmaking, Wait, Subscribe) are
-// served from this node's copy, which holds only committed state. Its methods are safe for
-// concurrent use.
+// committed and this node has followed it; reads (DescribeMatchmaking, DescribeGameSession,
+// Placements, Explain, Wait, Subscribe, CatchUp) are served from this node's copy, which holds
+// only committed state. Every call waits for the partition to load on this node, and a request
+// waits for an owner: pass a ctx with a deadline. Its methods are safe for concurrent use.
 type Partition struct {
 	n       *Node
 	name    string
