@@ -293,9 +293,9 @@
 // TickInterval plus two round trips. The owner takes its snapshots on its loop (the upload
 // runs beside it): no tick runs while the Matchmaker is copied, about 2 to 2.5 s for a pool of
 // a million tickets on this machine (see the matchmaker package's figures), so LeaseTTL must
-// be well above that for such pools (the default 5 s is). Each reader (a standby's journal, an owner's intake) is
-// one long-lived consumer with heartbeats every 500 ms; a reader that reset its consumer at
-// every poll, as the first version did, got 480 requests/s here.
+// be well above that for such pools (the default 5 s is). Each reader (a standby's journal,
+// an owner's intake) is one long-lived consumer with heartbeats every 500 ms; a reader that
+// reset its consumer at every poll, as the first version did, got 480 requests/s here.
 //
 // # Not covered
 //

@@ -368,8 +368,9 @@ func snapshotName(partition string, journal uint64) string {
 	return partition + "." + strconv.FormatUint(journal, 10)
 }
 
-// follow applies the journal as it grows and tries to take the lease every LeaseTTL/10. It
-// returns the lease's revision once this node has taken over, or an error.
+// follow applies the journal as it grows and tries to take the lease every max(LeaseTTL/10,
+// 100 ms) (a Follower never does). It returns the lease's revision once this node has taken
+// over, or an error.
 func (p *Partition) follow(ctx context.Context) (uint64, error) {
 	c := p.n.cfg
 	r, err := p.readFrom(ctx, p.jstream, func() uint64 { return p.applied })
