@@ -5,8 +5,8 @@
 // A partition is a queue, or a queue split by a natural key such as region: each has its own
 // Matchmaker, which holds the whole partition's pool in memory on its owner. Every node runs
 // every partition it is configured with, as owner or standby. The example below sets
-// Replicas: 3, which needs a JetStream cluster of at least three servers (the package's
-// example runs one embedded server with the default, Replicas: 1):
+// Replicas: 3, which needs a JetStream cluster of at least three servers (Start's example
+// runs one embedded server with the default, Replicas: 1):
 //
 //	nc, err := nats.Connect(url)
 //	if err != nil {
@@ -83,9 +83,9 @@
 //   - The partition's Matchmaker configuration and options: rule set, timeouts, modes, and
 //     whether a Placer is set. The journal records the rule set's fingerprint, and a node with
 //     another rule set cannot load the partition. The rest is not checked: a standby with other
-//     values would replay the journal to other outcomes. A WITH_QUEUE Matchmaker without a
-//     Placer places each match at once, so every node sets one, Followers included (they never
-//     call it).
+//     values would replay the journal to other outcomes. A WITH_QUEUE Matchmaker (see Placing
+//     matches) without a Placer places each match at once, so every node sets one, Followers
+//     included (they never call it).
 //   - DedupWindow, MaxIntakeBytes, EventsMaxAge and EventsMaxBytes. Each Start applies them to
 //     the partition's streams, so the node started last wins.
 //   - KeepJournal: the owner of the moment decides whether to purge.
@@ -274,7 +274,7 @@
 //     which writes it to disk at its next sync. It is lost if that machine loses power, or its
 //     system crashes, before then.
 //   - Replicas 1 with the server option sync_interval: always (SyncAlways in an embedded
-//     server's Options, as in the tests and the package example): the server writes the
+//     server's Options, as in the tests and Start's example): the server writes the
 //     message to disk before the acknowledgement, so it survives that machine losing power.
 //     Commits and requests are slower (see Costs).
 //   - Replicas 3: the message is on a majority of three servers, so it survives the loss of
