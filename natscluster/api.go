@@ -36,11 +36,25 @@ var ErrResultUnknown = errors.New("natscluster: request applied; its result is n
 // one's result. To retry the call yourself, set TicketID. After DedupWindow, a retry fails
 // with matchmaker.ErrInvalidInput ("already exists") while the ticket is retained: call
 // DescribeMatchmaking(ticketID) then. Do not reuse a ticket ID for a new search.
+//
+// When the ticket was started but this node no longer holds it by the time the call returns
+// (a retry within DedupWindow after the ticket ended and its retention passed, or a ticket
+// that ended in the tick that started it under matchmaker.WithTicketRetention(0)), the call
+// fails with ErrResultUnknown: the ticket was started, and its events tell how it ended.
 func (p *Partition) StartMatchmaking(ctx context.Context, in mm.StartMatchmakingInput) (mm.Ticket, error) {
 	if in.TicketID == "" {
 		in.TicketID = uuid.NewString()
 	}
 	rp, err := p.submit(ctx, dedupID("start", in.TicketID), request{Op: opStart, Start: &in})
+	return rp.startedTicket(err)
+}
+
+// startedTicket is the result of a request that started a ticket: the ticket as this node's
+// committed copy shows it, or ErrResultUnknown when the copy no longer holds it.
+func (rp reply) startedTicket(err error) (mm.Ticket, error) {
+	if err == nil && !rp.found {
+		return mm.Ticket{}, ErrResultUnknown
+	}
 	return rp.ticket, err
 }
 
@@ -66,7 +80,7 @@ func (p *Partition) StartMatchBackfill(ctx context.Context, in mm.StartMatchBack
 		in.TicketID = uuid.NewString()
 	}
 	rp, err := p.submit(ctx, dedupID("backfill", in.TicketID), request{Op: opStartBackfill, Backfill: &in})
-	return rp.ticket, err
+	return rp.startedTicket(err)
 }
 
 // StopMatchBackfill cancels a backfill ticket. Retry: safe; a duplicate returns nil while the
@@ -235,12 +249,14 @@ func forget[K, C comparable](m map[K][]C, k K, c C) {
 	}
 }
 
-// waitReady waits until this node has loaded the partition, or ctx ends. Node.Close does not
-// end the wait.
+// waitReady waits until this node has loaded the partition, Node.Close is called
+// (matchmaker.ErrClosed), or ctx ends.
 func (p *Partition) waitReady(ctx context.Context) error {
 	select {
 	case <-p.ready:
 		return nil
+	case <-p.stopped:
+		return mm.ErrClosed
 	case <-ctx.Done():
 		return context.Cause(ctx)
 	}

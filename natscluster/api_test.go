@@ -74,3 +74,52 @@ func TestRequestsThroughTheOwner(t *testing.T) {
 	_, err = bf.AcknowledgeBackfill(ctx, "nope")
 	assert.ErrorIs(t, err, mm.ErrNotFound)
 }
+
+// Node.Close ends a call still waiting for its partition to load (it used to wait for its
+// ctx).
+func TestCloseEndsCallsWaitingForTheLoad(t *testing.T) {
+	s := startServer(t, serverOptions(t.TempDir(), "s0"))
+	p := idlePartition(t, testConfig(connect(t, s.ClientURL()), "a")) // never loads
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := p.StartMatchmaking(ctx, solo("t"))
+		done <- err
+	}()
+	time.Sleep(50 * time.Millisecond)
+	p.close()
+	select {
+	case err := <-done:
+		assert.ErrorIs(t, err, mm.ErrClosed)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the call still waits")
+	}
+	assert.ErrorIs(t, p.CatchUp(ctx), mm.ErrClosed)
+}
+
+// A StartMatchmaking retried within DedupWindow after its ticket was forgotten fails with
+// ErrResultUnknown (it used to return an empty ticket and no error).
+func TestRetryAfterTheTicketIsForgotten(t *testing.T) {
+	s := startServer(t, serverOptions(t.TempDir(), "s0"))
+	cfg := testConfig(connect(t, s.ClientURL()), "a")
+	cfg.Matchmaker = func(part string) (mm.Config, []mm.Option) {
+		c, opts := duelConfig(part)
+		c.RequestTimeout = time.Second
+		return c, append(opts, mm.WithTicketRetention(0))
+	}
+	n := startNode(t, cfg)
+	owner(t, "duel", n)
+	p := n.Partition("duel")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	tk, err := p.StartMatchmaking(ctx, solo("t"))
+	require.NoError(t, err)
+	assert.Equal(t, "t", tk.TicketID)
+	require.Eventually(t, func() bool { // it times out, and is forgotten at once
+		ts, err := p.DescribeMatchmaking(ctx, "t")
+		return err == nil && len(ts) == 0
+	}, 10*time.Second, 20*time.Millisecond)
+	_, err = p.StartMatchmaking(ctx, solo("t"))
+	assert.ErrorIs(t, err, ErrResultUnknown)
+}

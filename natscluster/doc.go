@@ -60,10 +60,9 @@
 // has followed the journal message that applied it. Config.Timeout bounds each call the node
 // makes to NATS, not these waits. So a call can wait as long as ctx allows: when the partition
 // has no owner (every node that runs it is a Follower, a failover takes long, or no node can
-// load it), a call returns only when ctx ends. Node.Close ends the calls waiting for a result,
-// but not those waiting for the partition to load. Always pass a ctx with a deadline. A request
-// whose call ended with a context error may still be applied (see Guarantees and Retrying
-// requests).
+// load it), a call returns only when ctx ends (or Node.Close is called). Always pass a ctx with
+// a deadline. A request whose call ended with a context error may still be applied (see
+// Guarantees and Retrying requests).
 //
 // Start does not wait for the partitions to load. To check that a partition is ready on a
 // node, call CatchUp with a deadline: it waits for the load, then until the node has followed
@@ -158,10 +157,12 @@
 //
 // What a second call returns, after the first was applied:
 //   - StartMatchmaking, StartMatchBackfill: safe with the same ticket ID. Within DedupWindow,
-//     the first call's ticket, as this node's copy now shows it. After it, while the ticket
-//     is retained (matchmaker.WithTicketRetention: by default 10 minutes after it ends, less
-//     when more than WithMaxTickets ended tickets are kept), matchmaker.ErrInvalidInput, with
-//     a message saying the ticket "already exists". After that, a new ticket. So on
+//     the first call's ticket, as this node's copy now shows it (ErrResultUnknown when the
+//     copy no longer holds it: the ticket ended and its retention passed). After it, while
+//     the ticket is retained (matchmaker.WithTicketRetention: by default 10 minutes after it
+//     ends, less when more than WithMaxTickets ended tickets are kept),
+//     matchmaker.ErrInvalidInput, with a message saying the ticket "already exists". After
+//     that, a new ticket. So on
 //     ErrInvalidInput after a retry, call DescribeMatchmaking(ticketID) first: the ticket may
 //     be yours.
 //   - StopMatchmaking, StopMatchBackfill: safe. The ticket stays cancelled and a duplicate

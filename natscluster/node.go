@@ -281,8 +281,8 @@ func (n *Node) ID() string { return n.cfg.NodeID }
 // Close stops the node: an owner finishes its tick and releases its lease, so a standby takes
 // over at its next attempt (every max(LeaseTTL/10, 100 ms)) rather than when the lease
 // expires. Subscriptions, Wait, CatchUp and requests waiting for their result on this node
-// end with matchmaker.ErrClosed (a request's as a *RemoteError with Code "closed"). Calls
-// still waiting for a partition to load are not ended; their ctx ends them. Requests already
+// end with matchmaker.ErrClosed (a request's as a *RemoteError with Code "closed"), and so do
+// calls still waiting for a partition to load (with matchmaker.ErrClosed). Requests already
 // acknowledged are in the journal; requests published but not yet applied are applied by the
 // next owner. Close waits for the node's goroutines, a snapshot upload under way included,
 // and always returns nil. Calling it again does nothing.

@@ -41,6 +41,7 @@ type Partition struct {
 	subjI   string // intake subject
 	subjE   string // events subject
 	ready   chan struct{}
+	stopped chan struct{} // closed by close
 
 	mu        sync.Mutex
 	m         *mm.Matchmaker
@@ -122,7 +123,7 @@ func (n *Node) newPartition(ctx context.Context, name string) (*Partition, error
 	p := &Partition{n: n, name: name, mcfg: cfg, mopts: opts, placer: cfg.Placer, progress: make(chan struct{}),
 		jstream: c.Prefix + "_J_" + name, istream: c.Prefix + "_I_" + name,
 		subjI: c.Prefix + "." + name + ".i", subjE: c.Prefix + "." + name + ".e",
-		ready: make(chan struct{}), subs: map[*Subscription]struct{}{}, waiters: map[string][]chan struct{}{},
+		ready: make(chan struct{}), stopped: make(chan struct{}), subs: map[*Subscription]struct{}{}, waiters: map[string][]chan struct{}{},
 		pending: map[uint64][]chan reply{}, recent: map[uint64]result{}}
 	if p.placer != nil {
 		p.mcfg.Placer = queuePlacer{p}
@@ -151,7 +152,7 @@ func (p *Partition) run(ctx context.Context) {
 		if reload {
 			if err := p.load(ctx); err != nil {
 				p.n.logger().Warn("natscluster: loading partition", "partition", p.name, "err", err)
-				sleep(ctx, p.n.cfg.LeaseTTL/10)
+				sleep(ctx, max(p.n.cfg.LeaseTTL/10, 100*time.Millisecond))
 				continue
 			}
 			reload = false
@@ -940,6 +941,9 @@ func (p *Partition) replyLocked(r result) reply {
 func (p *Partition) close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if !p.closed {
+		close(p.stopped) // calls waiting for the partition to load see it
+	}
 	p.closed = true
 	p.movedLocked() // CatchUp calls see it
 	for s := range p.subs {
