@@ -427,7 +427,8 @@ func (p *Partition) Metrics() Metrics {
 }
 
 // ErrEventsSkipped ends a Subscription on a node that rebuilt its copy from a snapshot past
-// journal messages it had not followed (it fell behind every kept snapshot): their events
+// journal messages it had not followed (it fell behind every kept snapshot, and the journal
+// was purged after them): their events
 // will never reach it. Subscribe again, and read the state (DescribeMatchmaking) or the
 // events stream (see "Events stream" in the package documentation) to learn what happened in
 // between.

@@ -338,8 +338,9 @@
 //   - Journal kept: from the previous snapshot on (SnapshotEvery to 2×SnapshotEvery
 //     messages). A node that rebuilds (a standby behind, an owner whose commit failed) starts
 //     from the newest kept snapshot at or below its position and replays the journal from
-//     there, missing nothing; one behind every kept snapshot jumps to the newest, and ends
-//     its subscriptions with ErrEventsSkipped (the events in between never reach it).
+//     there, missing nothing (with KeepJournal, one behind every kept snapshot replays the
+//     journal from its start). Otherwise, one behind every kept snapshot jumps to the newest,
+//     and ends its subscriptions with ErrEventsSkipped (the events in between never reach it).
 //   - Snapshots kept: the newest two. Intake deduplication: DedupWindow (10 minutes).
 //   - Each call the node makes to NATS on its own: Timeout (5 s).
 //   - The Matchmaker's own bounds apply per partition (see the matchmaker package).

@@ -617,38 +617,20 @@ func (fr *faultRun) checkEventsStream(part string, o *oracle) {
 // message up to at; it checks that each journal message's parts come in order, once.
 func (fr *faultRun) eventsStreamCounts(part string, at uint64) map[uint64]int {
 	t := fr.t
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	s, err := fr.api.js.Stream(ctx, "mm_E_"+part)
-	require.NoError(t, err)
-	info, err := s.Info(ctx)
-	require.NoError(t, err)
-	cons, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
-	require.NoError(t, err)
 	counts := map[uint64]int{}
 	var last uint64
-	for read := uint64(0); read < info.State.LastSeq; {
-		batch, err := cons.Fetch(512, jetstream.FetchMaxWait(time.Second))
-		require.NoError(t, err)
-		for msg := range batch.Messages() {
-			meta, err := msg.Metadata()
-			require.NoError(t, err)
-			read = meta.Sequence.Stream
-			j, part := headerUint(msg.Headers(), hdrJournal), headerUint(msg.Headers(), hdrPart)
-			if part == 0 {
-				assert.Greater(t, j, last, "events of journal message %d published twice or out of order", j)
-			} else {
-				assert.Equal(t, last, j, "part %d of journal message %d out of order", part, j)
-			}
-			last = j
-			var envs []json.RawMessage
-			require.NoError(t, json.Unmarshal(msg.Data(), &envs))
-			if j <= at {
-				counts[j] += len(envs)
-			}
+	readEventsStream(t, fr.api.js, "mm_E_"+part, func(msg jetstream.Msg, envs []json.RawMessage) {
+		j, part := headerUint(msg.Headers(), hdrJournal), headerUint(msg.Headers(), hdrPart)
+		if part == 0 {
+			assert.Greater(t, j, last, "events of journal message %d published twice or out of order", j)
+		} else {
+			assert.Equal(t, last, j, "part %d of journal message %d out of order", part, j)
 		}
-		require.NoError(t, ctx.Err())
-	}
+		last = j
+		if j <= at {
+			counts[j] += len(envs)
+		}
+	})
 	return counts
 }
 

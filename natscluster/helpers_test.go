@@ -5,6 +5,7 @@ package natscluster
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -238,5 +239,32 @@ func (o *oracle) follow(t testing.TB, js jetstream.JetStream, stream string, upT
 				return
 			}
 		}
+	}
+}
+
+// readEventsStream hands each, in order, every message of an events stream up to its last one
+// when called, with the message's envelopes.
+func readEventsStream(t testing.TB, js jetstream.JetStream, stream string, each func(msg jetstream.Msg, envs []json.RawMessage)) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := js.Stream(ctx, stream)
+	require.NoError(t, err)
+	info, err := s.Info(ctx)
+	require.NoError(t, err)
+	cons, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
+	require.NoError(t, err)
+	for read := uint64(0); read < info.State.LastSeq; {
+		batch, err := cons.Fetch(512, jetstream.FetchMaxWait(time.Second))
+		require.NoError(t, err)
+		for msg := range batch.Messages() {
+			meta, err := msg.Metadata()
+			require.NoError(t, err)
+			read = meta.Sequence.Stream
+			var envs []json.RawMessage
+			require.NoError(t, json.Unmarshal(msg.Data(), &envs))
+			each(msg, envs)
+		}
+		require.NoError(t, ctx.Err())
 	}
 }

@@ -184,7 +184,10 @@ func (p *Partition) load(ctx context.Context) error {
 		return err
 	default:
 		applied, _ = strconv.ParseUint(string(e.Value()), 10, 64)
-		applied = p.replayableSnapshot(ctx, applied)
+		if applied = p.replayableSnapshot(ctx, applied); applied == 0 {
+			m, err = mm.New(p.mcfg, opts...) // the journal is replayed from its start
+			break
+		}
 		var b []byte
 		octx, cancel := context.WithTimeout(ctx, 10*c.Timeout)
 		b, err = p.n.objs.GetBytes(octx, snapshotName(p.name, applied))
@@ -245,7 +248,9 @@ func (p *Partition) load(ctx context.Context) error {
 // unless the node has applied less than that and a kept snapshot at or below its position has
 // the journal after it still there. It then replays the journal from that snapshot, so it
 // skips nothing: its subscribers get every event (the ones they had are not sent again) and
-// its callers every result. A node behind every kept snapshot jumps to the newest; its
+// its callers every result; with no kept snapshot at or below its position, it returns 0
+// (replay from the start) when the journal still begins at its first message. A node behind
+// every kept snapshot, and the journal purged after them, jumps to the newest; its
 // subscribers miss the events in between, and skippedResults answers its callers.
 func (p *Partition) replayableSnapshot(ctx context.Context, newest uint64) uint64 {
 	p.mu.Lock()
@@ -258,9 +263,8 @@ func (p *Partition) replayableSnapshot(ctx context.Context, newest uint64) uint6
 	if err != nil {
 		return newest
 	}
-	if best == 0 {
-		return newest
-	}
+	// best is 0 when no kept snapshot is at or below at: the node replays the journal from
+	// its start when the journal still holds it (KeepJournal, or no purge yet).
 	ctx, cancel := context.WithTimeout(ctx, p.n.cfg.Timeout)
 	defer cancel()
 	s, err := p.n.js.Stream(ctx, p.jstream)
