@@ -61,7 +61,9 @@ type streamJournal struct {
 	limit   int    // Append refuses entries that would take buf past it; 0: no bound
 }
 
-// Append buffers one entry; it fails only when this node does not own the partition.
+// Append buffers one entry. It fails when this node does not own the partition (errNotOwner),
+// or when the entry would take the buffered entries past the limit setLimit gave
+// (errBatchFull).
 func (j *streamJournal) Append(entry []byte) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()

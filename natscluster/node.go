@@ -128,22 +128,17 @@ func (c *Config) setDefaults() error {
 			bad(fmt.Sprintf("Partitions[%d]", i), "%q is not 1 to 64 letters, digits, '-' and '_'", p)
 		case seen[p]:
 			bad(fmt.Sprintf("Partitions[%d]", i), "%q is repeated", p)
+		case c.Matchmaker != nil:
+			// A configuration the Matchmaker refuses would leave the partition rebuilding for
+			// ever and its callers waiting: refuse it here, before anything is created.
+			cfg, opts := c.Matchmaker(p)
+			if m, err := mm.New(cfg, opts...); err != nil {
+				bad(fmt.Sprintf("Matchmaker(Partitions[%d])", i), "partition %q: %v", p, err)
+			} else {
+				_ = m.Shutdown(nil)
+			}
 		}
 		seen[p] = true
-	}
-	for i, p := range c.Partitions {
-		if c.Matchmaker == nil || !partitionName.MatchString(p) {
-			continue
-		}
-		// A configuration the Matchmaker refuses would leave the partition rebuilding for
-		// ever and its callers waiting: refuse it here, before anything is created.
-		cfg, opts := c.Matchmaker(p)
-		m, err := mm.New(cfg, opts...)
-		if err != nil {
-			bad(fmt.Sprintf("Matchmaker(Partitions[%d])", i), "partition %q: %v", p, err)
-			continue
-		}
-		_ = m.Shutdown(nil)
 	}
 	if c.Prefix != "" && !partitionName.MatchString(c.Prefix) {
 		bad("Prefix", "%q is not 1 to 64 letters, digits, '-' and '_'", c.Prefix)
@@ -299,22 +294,22 @@ func (n *Node) Close() error {
 
 func (n *Node) logger() *slog.Logger { return n.cfg.Logger }
 
-// messageBytes bounds a journal message: the server's max payload, less room for headers.
-func (n *Node) messageBytes() int {
-	mp := int64(1 << 20)
+// maxPayload is the largest message the server accepts, as the connection reports it, or
+// NATS's default 1 MiB when it does not.
+func (n *Node) maxPayload() int {
 	if v := n.cfg.Conn.MaxPayload(); v > 0 {
-		mp = v
+		return int(v)
 	}
-	return int(mp) - 4<<10
+	return 1 << 20
 }
 
-// batchBytes is MaxBatchBytes, or its default from the server's max payload.
+// messageBytes bounds a journal message: the server's max payload, less room for headers.
+func (n *Node) messageBytes() int { return n.maxPayload() - 4<<10 }
+
+// batchBytes is MaxBatchBytes, or its default: a quarter of the server's max payload.
 func (n *Node) batchBytes() int {
 	if n.cfg.MaxBatchBytes > 0 {
 		return n.cfg.MaxBatchBytes
 	}
-	if mp := n.cfg.Conn.MaxPayload(); mp > 0 {
-		return int(mp / 4)
-	}
-	return 256 << 10
+	return n.maxPayload() / 4
 }

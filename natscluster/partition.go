@@ -279,11 +279,8 @@ func (p *Partition) replayableSnapshot(ctx context.Context, newest uint64) uint6
 // has applied the intake up to intake). A node that rebuilds after a failed commit, or falls
 // behind a purge, jumps forward to the newest snapshot; a caller on this node awaiting a
 // request that another node applied in between would otherwise never be answered, since this
-// node never follows the message holding its result. (An owner whose server restarts can lose
-// its lease this way: the ordered consumer that reads its intake recreates its server-side
-// consumer on every fetch, with a request timeout of 10 s fixed in nats.go, longer than a
-// short LeaseTTL.) It reads only when such a caller waits; messages already purged, or a read
-// that fails, leave the caller with ErrResultUnknown.
+// node never follows the message holding its result. It reads only when such a caller waits;
+// messages already purged, or a read that fails, leave the caller with ErrResultUnknown.
 func (p *Partition) skippedResults(ctx context.Context, at, intake uint64) map[uint64]result {
 	p.mu.Lock()
 	from, waiting := p.applied, false
@@ -570,7 +567,8 @@ func (p *Partition) takeover(ctx context.Context) error {
 
 // own runs the owner's loop: every TickInterval it renews the lease when due, applies the
 // intake that arrived (read beside it, by readIntakeLoop), ticks (which commits one journal
-// message), publishes the tick's events and takes a snapshot when due.
+// message), wakes the events publisher (publishLoop, also beside it), places the new matches
+// and takes a snapshot when due.
 func (p *Partition) own(ctx context.Context, rev uint64) (err error) {
 	c := p.n.cfg
 	defer func() {
@@ -638,11 +636,10 @@ func (p *Partition) own(ctx context.Context, rev uint64) (err error) {
 // readIntakeLoop reads the intake stream into p.fetched, after the last request applied, until
 // ctx ends (the owner's loop stops it when it stops owning; it adds nothing after that). It
 // runs beside the owner's loop, not in it, because a read can block for longer than any lease:
-// a fetch on an ordered consumer recreates the consumer on the server, with a request timeout
-// of 10 s fixed in nats.go that no context shortens, and retries after a backoff; when the
-// server that handles the request restarts, the answer never comes (TestThreeNodeCluster saw
-// an owner's fetch take 11 s). The owner then lost its lease, and with it the partition, for a
-// late read; now its requests wait instead, and the owner keeps renewing and ticking.
+// when the consumer's server restarts, nats.go recreates the consumer with a request timeout
+// of 10 s fixed in nats.go that no context shortens (TestThreeNodeCluster saw an owner's read
+// take 11 s). In the loop, the owner lost its lease, and with it the partition, for a late
+// read; beside it, its requests wait instead, and the owner keeps renewing and ticking.
 func (p *Partition) readIntakeLoop(ctx context.Context) {
 	c := p.n.cfg
 	var r *streamReader
